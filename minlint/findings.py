@@ -1,0 +1,48 @@
+"""The finding: what every rule produces and every reporter consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One reported problem.
+
+    Positions are 1-based lines and 1-based columns (as printed by flake8 and
+    ruff); ``end_column`` is exclusive. ``path`` is the path as the user gave
+    it, with POSIX separators.
+    """
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    end_line: int = 0
+    end_column: int = 0
+    function: str | None = None  # qualified name of the enclosing function
+    fields: tuple[str, ...] = ()  # MIN10x: the offending field names
+    guard: str | None = None  # MIN20x: the guard id
+    source_line: str = field(default="", compare=False)  # the text of `line`, for fingerprints
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line or self.line,
+            "end_column": self.end_column or self.column,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.function is not None:
+            out["function"] = self.function
+        if self.fields:
+            out["fields"] = list(self.fields)
+        if self.guard is not None:
+            out["guard"] = self.guard
+        return out

@@ -1,0 +1,1 @@
+"""Policy packs shipped with minlint (installed as ``minlint.rules``)."""
