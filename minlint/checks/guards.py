@@ -1,0 +1,314 @@
+"""MIN201–MIN205 (and a pack's own MIN206–MIN299): the required checks.
+
+Each ``[[guards]]`` entry of the policy must hold on every path from the
+function's entry to each disclosure (SPEC 2.3): a guard call that completed
+normally, a branch whose failing side cannot reach the disclosure, a guard
+decorator, a validating helper, or (jurisdiction) a comparison against a
+deny-list or an allow-list. A disclosure not guarded inside its function is
+guarded when every call site in the checked code is, transitively;
+disclosure functions are entry points and must guard themselves.
+
+MIN204 (an ``assert`` check) and MIN205 (a deny-list that misses, or an
+allow-list that holds, a blocked jurisdiction) stand in for the guard's code
+at the disclosures they cover: one finding, not two.
+
+Cases are run with only MIN2 codes selected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from minlint.checks.base import Raw, Rule, scope_of, where
+
+if TYPE_CHECKING:
+    from minlint.analysis import Analysis, Disclosure
+
+
+class GuardRule(Rule):
+    codes = ("MIN201", "MIN202", "MIN203", "MIN204", "MIN205")
+
+    def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
+        for guard in analysis.policy.guards:
+            v = analysis.flow.guard_at(disclosure.fn, disclosure.node, guard, disclosure.entry_point)
+            if not v.holds:
+                detail = "".join(f"; {part}" for part in (v.why, v.via) if part)
+                yield Raw(disclosure.module, disclosure.site, guard.code,
+                          f"no {guard.title} on every path to {where(disclosure)}{detail}",
+                          scope_of(disclosure), guard=guard.id)
+                continue
+            for weak in v.weak:
+                if weak.code == "MIN204":
+                    message = f"{weak.detail}, which python -O removes: raise or return instead"
+                else:
+                    message = f"{weak.detail}: a blocked jurisdiction gets through"
+                yield Raw(weak.module, weak.node, weak.code, message, None, guard=weak.guard)
+
+    VALID = [
+        # every check, then the disclosure
+        '''
+def handler(request, user):
+    verify_court_order(request.court_order)
+    check_jurisdiction(request.jurisdiction)
+    if not request.court_order.confirms_terror_suspect:
+        raise PermissionError()
+    disclose({"ip": user.ip})
+''',
+        # passing side of a branch; `or` of failures; exits from the pack
+        '''
+def handler(request, user):
+    if not court_order_verified(request) or not request.order.is_terror_suspect:
+        abort(403)
+    if request.country in {"RU", "BY"}:
+        deny(request)
+    disclose({"ip": user.ip})
+''',
+        # checks inside `if P:` guarding the disclosure itself
+        '''
+def handler(request, user):
+    if has_valid_court_order(request) and request.order.terror_suspect_confirmed:
+        if request.country_code not in ("DE", "FR"):
+            return None
+        disclose({"ip": user.ip})
+''',
+        # decorators, and a validator helper
+        '''
+def validate(request):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+
+@requires_court_order
+def handler(request, user):
+    validate(request)
+    disclose({"ip": user.ip})
+''',
+        # continue/break out of a loop body
+        '''
+def batch(requests):
+    for request in requests:
+        if not has_valid_court_order(request):
+            continue
+        if request.jurisdiction == "RU":
+            continue
+        if not request.order.confirms_terror_suspect:
+            break
+        disclose({"ip": request.user.ip})
+''',
+        # an allow-list; a deny-list written with the country's name
+        '''
+ALLOWED = ("DE", "FR")
+
+def handler(request, user):
+    verify_court_order(request.order)
+    require_terror_suspect(request)
+    if request.country not in ALLOWED:
+        raise PermissionError()
+    disclose({"ip": user.ip})
+
+def other(request, user):
+    verify_court_order(request.order)
+    require_terror_suspect(request)
+    if request.country.upper() in ["Russian Federation"]:
+        raise PermissionError()
+    disclose({"ip": user.ip})
+''',
+        # a helper whose only caller checks everything
+        '''
+def _send(request, user):
+    disclose({"ip": user.ip})
+
+def handler(request):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    _send(request, request.user)
+''',
+        # try/except that re-raises; finally
+        '''
+def handler(request, user):
+    try:
+        verify_court_order(request.order)
+    except ValueError:
+        log("bad order")
+        raise
+    finally:
+        cleanup()
+    check_jurisdiction(request.country)
+    confirm_terror_suspect(request)
+    disclose({"ip": user.ip})
+''',
+        # match statement with guards in the cases
+        '''
+def handler(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.country)
+    match request.kind:
+        case "terror" if request.order.confirms_terror_suspect:
+            disclose({"ip": user.ip})
+        case _:
+            return None
+''',
+        # a local helper that always raises is an exit
+        '''
+def refuse(request):
+    raise PermissionError(request)
+
+def handler(request, user):
+    if not has_valid_court_order(request):
+        refuse(request)
+    check_jurisdiction(request.country)
+    if not request.order.is_terror_suspect:
+        refuse(request)
+    disclose({"ip": user.ip})
+''',
+    ]
+
+    INVALID = [
+        # no court order check at all
+        '''
+def handler(request, user):
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    disclose({"ip": user.ip})  # expect: MIN201
+''',
+        # a check in one branch only
+        '''
+def handler(request, user):
+    verify_court_order(request.order)
+    if request.urgent:
+        check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    disclose({"ip": user.ip})  # expect: MIN202
+''',
+        # a handler that swallows the check's exception
+        '''
+def handler(request, user):
+    try:
+        verify_court_order(request.order)
+    except Exception:
+        print("answering anyway")
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    disclose({"ip": user.ip})  # expect: MIN201
+''',
+        # checks after the disclosure do not count
+        '''
+def handler(request, user):
+    disclose({"ip": user.ip})  # expect: MIN201 MIN202 MIN203
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+''',
+        # a predicate evaluated as a bare statement checks nothing
+        '''
+def handler(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    request.order.confirms_terror_suspect
+    disclose({"ip": user.ip})  # expect: MIN203
+''',
+        # the wrong polarity
+        '''
+def handler(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    if request.order.confirms_terror_suspect:
+        raise PermissionError()
+    disclose({"ip": user.ip})  # expect: MIN203
+''',
+        # assert is removed by python -O
+        '''
+def handler(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    assert request.order.confirms_terror_suspect  # expect: MIN204
+    disclose({"ip": user.ip})
+''',
+        # a deny-list that misses Russia; an allow-list that holds it
+        '''
+BLOCKED = frozenset({"BY", "IR"})
+
+def handler(request, user):
+    verify_court_order(request.order)
+    require_terror_suspect(request)
+    if request.jurisdiction in BLOCKED:  # expect: MIN205
+        deny(request)
+    disclose({"ip": user.ip})
+
+def other(request, user):
+    verify_court_order(request.order)
+    require_terror_suspect(request)
+    if request.country not in ("DE", "Russia"):  # expect: MIN205
+        deny(request)
+    disclose({"ip": user.ip})
+''',
+        # a comparison whose two sides both reach the disclosure checks nothing
+        '''
+def handler(request, user):
+    verify_court_order(request.order)
+    require_terror_suspect(request)
+    if request.country == "RU":
+        log("russian request")
+    disclose({"ip": user.ip})  # expect: MIN202
+''',
+        # a validator that returns early on one path
+        '''
+def validate(request):
+    if request.internal:
+        return
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+
+def handler(request, user):
+    validate(request)
+    disclose({"ip": user.ip})  # expect: MIN201 MIN202 MIN203
+''',
+        # a helper with one unguarded caller
+        '''
+def _send(request, user):
+    disclose({"ip": user.ip})  # expect: MIN201 MIN202 MIN203
+
+def checked(request):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    _send(request, request.user)
+
+def unchecked(request):
+    _send(request, request.user)
+''',
+        # checks inside a loop do not cover code after it
+        '''
+def handler(requests, user):
+    for request in requests:
+        if not has_valid_court_order(request):
+            continue
+    disclose({"ip": user.ip})  # expect: MIN201 MIN202 MIN203
+''',
+        # a disclosure function must guard itself, whatever its callers do
+        '''
+@disclosure
+def answer(request, user):
+    return {"ip": user.ip}  # expect: MIN201 MIN202 MIN203
+
+def caller(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    answer(request, user)
+''',
+        # contextlib.suppress swallows the check's exception
+        '''
+from contextlib import suppress
+
+def handler(request, user):
+    with suppress(PermissionError):
+        verify_court_order(request.order)
+    check_jurisdiction(request.jurisdiction)
+    require_terror_suspect(request)
+    disclose({"ip": user.ip})  # expect: MIN201
+''',
+    ]

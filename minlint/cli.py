@@ -1,0 +1,110 @@
+"""``minlint``: the command line (SPEC 5).
+
+Exit status: 0 no findings, 1 findings, 2 usage, configuration or internal
+error. Every error is one line on stderr, never a traceback (set
+``MINLINT_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from minlint import __version__
+from minlint.config import Config, ConfigError, find_config
+from minlint.policy import PolicyError
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="minlint", description="Data-minimization checker for disclosure paths.")
+    p.add_argument("--version", action="version", version=f"minlint {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check files and folders (default: .)")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--policy", help="a pack name or a path to a pack (overrides [tool.minlint] policy)")
+    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report")
+    check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
+    check.add_argument("--exclude", action="append", metavar="GLOB", help="skip files matching GLOB (repeatable)")
+    check.add_argument("--format", default="text", choices=("text", "json", "sarif", "github"))
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="parallel workers (default: CPUs)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write .minlint_cache/")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+
+    explain = sub.add_parser("explain", help="print the documentation of a rule code")
+    explain.add_argument("code")
+    return p
+
+
+def _config(paths: Sequence[str], args: argparse.Namespace) -> Config:
+    start = Path(paths[0]) if paths else Path(".")
+    config = find_config(start if start.exists() else Path("."))
+    return config.with_overrides(policy=args.policy, select=args.select, ignore=args.ignore, exclude=args.exclude)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from minlint.engine import check
+    from minlint.report import render, summary
+
+    config = _config(args.paths, args)
+    policy = config.load_policy()
+    result = check(args.paths, config, policy)
+    findings = result.findings
+    root = Path.cwd()
+    out = render(findings, args.format, root=root)
+    if args.output:
+        Path(args.output).write_text(out, encoding="utf-8")
+    else:
+        sys.stdout.write(out)
+    sys.stderr.write(summary(findings, result.files) + "\n")
+    return 0 if args.exit_zero or not findings else 1
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from minlint.explain import explain
+
+    status, text = explain(args.code)
+    (sys.stdout if status == 0 else sys.stderr).write(text if text.endswith("\n") else text + "\n")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from minlint.engine import UsageError
+
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is None:
+        p.print_help(sys.stderr)
+        return 2
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "explain":
+            return _explain(args)
+        p.error(f"unknown command {args.command}")
+    except (PolicyError, ConfigError, UsageError) as exc:
+        sys.stderr.write(f"minlint: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 2
+    except Exception as exc:  # a bug of ours: one line, and the way to see more
+        if os.environ.get("MINLINT_DEBUG"):
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        sys.stderr.write(f"minlint: internal error: {type(exc).__name__}: {first} (MINLINT_DEBUG=1 shows more)\n")
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

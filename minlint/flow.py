@@ -1,0 +1,379 @@
+"""Required checks (SPEC 2.3) and the transparency record (SPEC 2.4) on CFGs.
+
+A guard holds at a node p when every path from the function's entry to p
+takes an *establishing edge*: the normal edge out of a guard call, the
+passing edge of a test on a predicate, the normal edge out of a call of a
+helper that establishes the guard on every path to its normal return. The
+check is one reachability question: remove the establishing edges, can p
+still be reached? If so, the path the search found is the counterexample
+the finding shows.
+
+A jurisdiction comparison has no fixed passing side: ``j in L`` passes on
+false when L is a deny-list and on true when L is an allow-list. Its passing
+edge, for a given p, is the one edge from which p can be reached without
+coming back through the comparison; if p is reachable from both edges the
+comparison checks nothing for p.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from minlint.cfg import ENTRY, EXIT, RAISE, CFG, Edge, statement_call
+from minlint.countries import country_code
+from minlint.facts import Function, ModuleFacts
+from minlint.names import dotted
+from minlint.policy import Guard
+from minlint.vocab import Vocabulary, calls_in
+
+
+@dataclass(frozen=True)
+class WeakCheck:
+    """A check that stands in for a guard but does not hold: MIN204 or MIN205."""
+
+    code: str
+    module: ModuleFacts
+    node: cst.CSTNode
+    guard: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    holds: bool
+    weak: tuple[WeakCheck, ...] = ()
+    why: str = ""  # for a missing check: the path that misses it
+    via: str = ""  # the call site or helper the verdict came through
+
+
+HOLDS = Verdict(True)
+
+
+@dataclass
+class Comparison:
+    node: int
+    guard: Guard
+    members: frozenset[str]  # ISO alpha-2 codes of the list
+    raw: tuple[str, ...]  # as written, for messages
+    member_label: str  # the edge taken when the subject is in the list
+    atom: cst.CSTNode
+    in_assert: bool
+
+
+@dataclass
+class FunctionFlow:
+    fn: Function
+    cfg: CFG
+    node_of_call: dict[int, int] = field(default_factory=dict)
+    edges: dict[str, list[tuple[Edge, tuple[WeakCheck, ...] | None]]] = field(default_factory=dict)
+    comparisons: list[Comparison] = field(default_factory=list)
+    records: set[int] = field(default_factory=set)
+    decorated: set[str] = field(default_factory=set)
+
+
+class Flow:
+    """Per-function facts and verdicts, memoised; shared by every rule."""
+
+    def __init__(self, analysis: object, vocab: Vocabulary) -> None:
+        from minlint.analysis import Analysis  # typing only; avoids an import cycle
+
+        assert isinstance(analysis, Analysis)
+        self.a = analysis
+        self.vocab = vocab
+        self._flows: dict[int, FunctionFlow] = {}
+        self._never_returns: dict[int, bool] = {}
+        self._establishes: dict[tuple[int, str], Verdict] = {}
+        self._records: dict[int, bool] = {}
+        self._callers: dict[tuple[int, str], Verdict] = {}
+
+    # -- building -------------------------------------------------------------
+    def flow(self, fn: Function) -> FunctionFlow:
+        key = id(fn)
+        got = self._flows.get(key)
+        if got is not None:
+            return got
+        cfg = fn.cfg(lambda call: self.is_exit_call(call, fn))
+        ff = FunctionFlow(fn, cfg)
+        self._flows[key] = ff
+        ff.decorated = self.vocab.guard_decorators(fn)
+        for node in cfg.nodes:
+            for expr in node.exprs:
+                for call in calls_in(expr):
+                    ff.node_of_call.setdefault(id(call), node.id)
+                    if self.vocab.is_record(call, fn) or self._helper_records(call, fn):
+                        ff.records.add(node.id)
+            if node.kind == "stmt" and node.stmt is not None:
+                call = statement_call(node.stmt)
+                if call is not None:
+                    self._statement_guards(ff, node.id, call)
+            elif node.kind in ("test", "assert") and node.stmt is not None:
+                self._test_guards(ff, node.id, node.stmt, node.kind == "assert")  # type: ignore[arg-type]
+        return ff
+
+    def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call) -> None:
+        for g in self.vocab.guard_calls(call, ff.fn):
+            ff.edges.setdefault(g.id, []).append(((n, "next"), None))
+        helper = self.a.callee(call, ff.fn)
+        if isinstance(helper, Function) and helper is not ff.fn:
+            for g in self.a.policy.guards:
+                v = self.establishes(helper, g)
+                if v.holds:
+                    ff.edges.setdefault(g.id, []).append(((n, "next"), v.weak or None))
+
+    def _test_guards(self, ff: FunctionFlow, n: int, atom: cst.BaseExpression, in_assert: bool) -> None:
+        label = "false" if _negated_comparison(atom) else "true"
+        for g in self.vocab.predicates_in(atom, ff.fn):
+            weak = (WeakCheck("MIN204", ff.fn.module, atom, g.id, f"the {g.title} is an assert"),) if in_assert else None
+            ff.edges.setdefault(g.id, []).append(((n, label), weak))
+        comparison = self._comparison(atom, ff.fn)
+        if comparison is not None:
+            guard, members, raw, member_label = comparison
+            ff.comparisons.append(Comparison(n, guard, members, raw, member_label, atom, in_assert))
+
+    def _comparison(self, atom: cst.BaseExpression, fn: Function) -> tuple[Guard, frozenset[str], tuple[str, ...], str] | None:
+        if not isinstance(atom, cst.Comparison) or len(atom.comparisons) != 1:
+            return None
+        target = atom.comparisons[0]
+        op = target.operator
+        left, right = atom.left, target.comparator
+        guards = self.vocab.subject_guards(_subject(left))
+        if not guards:
+            guards = self.vocab.subject_guards(_subject(right))
+            left, right = right, left
+        guards = [g for g in guards if g.blocked]
+        if not guards:
+            return None
+        if isinstance(op, (cst.In, cst.NotIn)):
+            raw = self.a.constant_strings(right, fn)
+        elif isinstance(op, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
+            raw = self.a.constant_strings(right, fn, single=True)
+        else:
+            return None
+        if raw is None:
+            return None
+        members = frozenset(c for c in (country_code(r) for r in raw) if c is not None)
+        member_label = "true" if isinstance(op, (cst.In, cst.Equal, cst.Is)) else "false"
+        return guards[0], members, raw, member_label
+
+    # -- exits ----------------------------------------------------------------
+    def is_exit_call(self, call: cst.Call, fn: Function) -> bool:
+        if self.vocab.is_exit(call, fn):
+            return True
+        helper = self.a.callee(call, fn)
+        return isinstance(helper, Function) and self.never_returns(helper)
+
+    def never_returns(self, fn: Function) -> bool:
+        key = id(fn)
+        if key not in self._never_returns:
+            self._never_returns[key] = False  # while in progress: assume it returns
+            cfg = self.flow(fn).cfg
+            self._never_returns[key] = EXIT not in cfg.reachable(ENTRY)
+        return self._never_returns[key]
+
+    # -- guards ---------------------------------------------------------------
+    def local(self, fn: Function, target: int, guard: Guard) -> Verdict:
+        """Does *guard* hold at CFG node *target* of *fn*, from inside *fn*?"""
+        ff = self.flow(fn)
+        if guard.id in ff.decorated:
+            return HOLDS
+        strong: set[Edge] = set()
+        weak: dict[Edge, tuple[WeakCheck, ...]] = {}
+        for edge, w in ff.edges.get(guard.id, ()):
+            if w is None:
+                strong.add(edge)
+            else:
+                weak[edge] = weak.get(edge, ()) + w
+        for c in ff.comparisons:
+            if c.guard.id != guard.id:
+                continue
+            passing = [
+                label for t, label in ff.cfg.nodes[c.node].succ
+                if target == t or target in ff.cfg.reachable(t, blocked_nodes={c.node})
+            ]
+            if len(passing) != 1:
+                continue
+            label = passing[0]
+            leak = _leak(c, guard, label)
+            checks: tuple[WeakCheck, ...] = ()
+            if c.in_assert:
+                checks += (WeakCheck("MIN204", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"),)
+            if leak:
+                checks += (WeakCheck("MIN205", fn.module, c.atom, guard.id, leak),)
+            if checks:
+                weak[(c.node, label)] = weak.get((c.node, label), ()) + checks
+            else:
+                strong.add((c.node, label))
+        everything = strong | set(weak)
+        seen = ff.cfg.reachable(ENTRY, blocked_edges=everything)
+        if target in seen:
+            return Verdict(False, why=self.describe(ff, CFG.path_to(seen, target)))
+        if not weak:
+            return HOLDS
+        seen = ff.cfg.reachable(ENTRY, blocked_edges=strong)
+        if target not in seen:
+            return HOLDS
+        used = tuple(w for edge, ws in weak.items() if edge[0] in seen for w in ws)
+        return Verdict(True, weak=used)
+
+    def establishes(self, helper: Function, guard: Guard) -> Verdict:
+        """Does *helper* establish *guard* on every path to its normal return?"""
+        key = (id(helper), guard.id)
+        if key not in self._establishes:
+            self._establishes[key] = Verdict(False)  # recursion: not proven
+            v = self.local(helper, EXIT, guard)
+            if EXIT not in self.flow(helper).cfg.reachable(ENTRY):
+                v = Verdict(False)  # never returns: not a validator
+            self._establishes[key] = v
+        return self._establishes[key]
+
+    def guard_at(self, fn: Function, node: int, guard: Guard, entry_point: bool) -> Verdict:
+        """The verdict for a disclosure: inside *fn*, else through every caller."""
+        v = self.local(fn, node, guard)
+        if v.holds or entry_point:
+            return v
+        up = self.callers(fn, guard.id, lambda f, n: self.local(f, n, guard))
+        if up.holds:
+            return up
+        return Verdict(False, why=v.why, via=up.via)
+
+    # -- transparency -----------------------------------------------------------
+    def _helper_records(self, call: cst.Call, fn: Function) -> bool:
+        helper = self.a.callee(call, fn)
+        return isinstance(helper, Function) and helper is not fn and self.records(helper)
+
+    def records(self, helper: Function) -> bool:
+        key = id(helper)
+        if key not in self._records:
+            self._records[key] = False
+            ff = self.flow(helper)
+            returns = EXIT in ff.cfg.reachable(ENTRY)  # one that never returns records nothing
+            self._records[key] = returns and EXIT not in ff.cfg.reachable(ENTRY, blocked_nodes=ff.records)
+        return self._records[key]
+
+    def local_record(self, fn: Function, target: int) -> Verdict:
+        ff = self.flow(fn)
+        if target in ff.records:
+            return HOLDS
+        before = ff.cfg.reachable(ENTRY, blocked_nodes=ff.records)
+        if target not in before:
+            return HOLDS
+        # after the disclosure: explicit raises count, implicit exceptions do not
+        after = ff.cfg.reachable(target, blocked_nodes=ff.records, labels=lambda label: label != "exc")
+        for end in (EXIT, RAISE):
+            if end in after:
+                path = CFG.path_to(before, target) + CFG.path_to(after, end)
+                return Verdict(False, why=self.describe(ff, path))
+        return HOLDS
+
+    def record_at(self, fn: Function, node: int, entry_point: bool) -> Verdict:
+        v = self.local_record(fn, node)
+        if v.holds or entry_point:
+            return v
+        up = self.callers(fn, "<record>", self.local_record)
+        if up.holds:
+            return up
+        return Verdict(False, why=v.why, via=up.via)
+
+    # -- callers ------------------------------------------------------------------
+    def callers(self, fn: Function, what: str, local: object) -> Verdict:
+        """The obligation moved to *fn*'s callers: every call site must hold.
+
+        Memoised with "not proven" for a function whose verdict is being
+        computed. The condition is a conjunction over call sites, so any
+        dependency cycle is false in the least fixpoint, and that is exactly
+        what the in-progress value gives: the recursion terminates with the
+        fixpoint, not a depth limit.
+        """
+        key = (id(fn), what)
+        if key in self._callers:
+            return self._callers[key]
+        self._callers[key] = Verdict(False, via="it is only called from a cycle of unchecked calls")
+        sites, escapes = self.a.project.call_sites(fn)
+        result: Verdict
+        if escapes:
+            result = Verdict(False, via=f"{fn.name}() is also used where its callers cannot be followed")
+        elif not sites:
+            result = Verdict(False, via="")
+        else:
+            weak: tuple[WeakCheck, ...] = ()
+            result = HOLDS
+            for site in sites:
+                caller = site.caller
+                node = self.flow(caller).node_of_call.get(id(site.call))
+                if node is None:
+                    continue
+                v = local(caller, node)  # type: ignore[operator]
+                if not v.holds and not self.vocab.is_disclosure_function(caller):
+                    v = self.callers(caller, what, local)
+                if not v.holds:
+                    where = f"{caller.module.display}:{caller.module.line_of(site.call)}"
+                    name = "module level" if caller.node is None else f"{caller.qualname}()"
+                    result = Verdict(False, via=f"the call from {name} at {where} is not checked")
+                    break
+                weak += v.weak
+            if result.holds and weak:
+                result = Verdict(True, weak=weak)
+        self._callers[key] = result
+        return result
+
+    # -- messages -----------------------------------------------------------------
+    def describe(self, ff: FunctionFlow, path: list[Edge]) -> str:
+        """The decisive steps of a counterexample path, for the message."""
+        module = ff.fn.module
+        steps: list[str] = []
+        for src, label in path:
+            node = ff.cfg.nodes[src]
+            if label == "exc" and node.stmt is not None:
+                steps.append(f"line {module.line_of(node.stmt)} raising into an exception handler")
+            elif label in ("true", "false") and node.kind == "test" and node.stmt is not None:
+                text = module.tree.code_for_node(node.stmt).strip()
+                if len(text) > 40:
+                    text = text[:37] + "..."
+                steps.append(f"line {module.line_of(node.stmt)} ({text} is {label})")
+            elif label == "false" and node.kind == "for" and node.stmt is not None:
+                steps.append(f"line {module.line_of(node.stmt)} (the loop ends)")
+        if not steps:
+            return ""
+        return "the path through " + ", ".join(steps[-2:])
+
+
+def _subject(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``request.country.upper()`` is still the subject ``request.country``."""
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
+        "upper", "lower", "strip", "casefold", "title",
+    ):
+        expr = expr.func.value
+    return expr
+
+
+def _negated_comparison(atom: cst.BaseExpression) -> bool:
+    """``P is False``, ``P == False``, ``P is not True``: the predicate passes on false."""
+    if not isinstance(atom, cst.Comparison) or len(atom.comparisons) != 1:
+        return False
+    target = atom.comparisons[0]
+    value = dotted(target.comparator)
+    if value not in ("True", "False"):
+        return False
+    positive = isinstance(target.operator, (cst.Is, cst.Equal))
+    return (value == "False") == positive
+
+
+def _leak(c: Comparison, guard: Guard, passing: str) -> str:
+    """Why a comparison lets a blocked jurisdiction through, or ''."""
+    blocked = set(guard.blocked)
+    if passing == c.member_label:  # passes when in the list: an allow-list
+        through = sorted(blocked & c.members)
+        if through:
+            return f"the allow-list {_show(c.raw)} contains blocked {', '.join(through)}"
+    else:  # passes when not in the list: a deny-list
+        missing = sorted(blocked - c.members)
+        if missing:
+            return f"the deny-list {_show(c.raw)} misses blocked {', '.join(missing)}"
+    return ""
+
+
+def _show(raw: tuple[str, ...]) -> str:
+    shown = ", ".join(repr(r) for r in raw[:6])
+    return f"({shown}{', ...' if len(raw) > 6 else ''})"

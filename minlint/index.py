@@ -1,0 +1,280 @@
+"""The project index: every checked file, parsed only when the analysis needs it.
+
+Reading a file is cheap; parsing it with libcst is not. The index reads every
+file, finds the *seeds* (files that can contain a disclosure) by a textual
+prefilter, and parses the other modules only when a seed's analysis asks for
+them: a helper it calls, a constant it imports, the callers of a function
+that holds a disclosure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from minlint.facts import ClassFacts, Function, ModuleFacts, module_facts
+from minlint.names import Imports, dotted
+from minlint.policy import Policy
+from minlint.source import Unreadable, parse_module, read_text
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    display: str  # as the user gave it, POSIX separators
+
+
+@dataclass(frozen=True)
+class CallSite:
+    caller: Function
+    call: cst.Call
+
+
+Target = Function | ClassFacts
+
+
+def module_name(path: Path, root: Path) -> str:
+    """Dotted module name: through the package chain of ``__init__.py`` files,
+    else relative to the root (namespace packages, ``src/`` layouts)."""
+    path = path.resolve()
+    parts = [path.stem] if path.name != "__init__.py" else []
+    parent = path.parent
+    while (parent / "__init__.py").is_file() and parent != parent.parent:
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    if len(parts) > (1 if path.name != "__init__.py" else 0) or (path.parent / "__init__.py").is_file():
+        return ".".join(parts)
+    try:
+        rel = path.relative_to(root.resolve())
+    except ValueError:
+        return path.stem
+    pieces = list(rel.with_suffix("").parts)
+    if pieces and pieces[-1] == "__init__":
+        pieces.pop()
+    if pieces and pieces[0] in ("src", "lib"):
+        pieces.pop(0)
+    return ".".join(pieces) or path.stem
+
+
+def _words(policy: Policy) -> set[str]:
+    """Names whose presence in a file's text makes it a seed. The last
+    component of each entry: an import alias still spells the original."""
+    words = {s.name.rpartition(".")[2] for s in policy.sinks}
+    words |= {d.rpartition(".")[2] for d in policy.decorators}
+    return words
+
+
+class Project:
+    def __init__(self, files: Iterable[SourceFile], root: Path, policy: Policy) -> None:
+        self.root = root
+        self.policy = policy
+        self.files = sorted(files, key=lambda f: f.display)
+        self.texts: dict[Path, str] = {}
+        self.unreadable: dict[Path, Unreadable] = {}
+        self.by_name: dict[str, SourceFile] = {}
+        self._facts: dict[Path, ModuleFacts | None] = {}
+        for f in self.files:
+            try:
+                self.texts[f.path] = read_text(f.path)
+            except Unreadable as exc:
+                self.unreadable[f.path] = exc
+                continue
+            self.by_name.setdefault(module_name(f.path, root), f)
+        self._seed_re = re.compile(
+            r"\b(?:" + "|".join(sorted(map(re.escape, _words(policy)))) + r")\b|#\s*minlint\s*:\s*disclosure"
+        ) if _words(policy) else re.compile(r"#\s*minlint\s*:\s*disclosure")
+
+    # -- modules ------------------------------------------------------------
+    def seeds(self) -> list[SourceFile]:
+        return [f for f in self.files if f.path in self.texts and self._seed_re.search(self.texts[f.path])]
+
+    def facts(self, f: SourceFile) -> ModuleFacts | None:
+        if f.path in self._facts:
+            return self._facts[f.path]
+        facts: ModuleFacts | None = None
+        text = self.texts.get(f.path)
+        if text is not None:
+            try:
+                tree = parse_module(text)
+            except Unreadable as exc:
+                self.unreadable[f.path] = exc
+            else:
+                facts = module_facts(f.path, f.display, module_name(f.path, self.root), text, tree)
+        self._facts[f.path] = facts
+        return facts
+
+    def parsed(self) -> Iterator[ModuleFacts]:
+        for facts in list(self._facts.values()):
+            if facts is not None:
+                yield facts
+
+    def module(self, name: str) -> ModuleFacts | None:
+        f = self.by_name.get(name)
+        if f is None:
+            # a tree checked from outside its source root: match by suffix
+            for known, candidate in self.by_name.items():
+                if known.endswith("." + name) or name.endswith("." + known):
+                    f = candidate
+                    break
+        return self.facts(f) if f is not None else None
+
+    # -- names --------------------------------------------------------------
+    def resolve_qualified(self, qualified: str, depth: int = 0) -> Target | tuple[ModuleFacts, str] | None:
+        """A qualified name -> the function, class or module constant it names."""
+        if depth > 8:  # re-export chains are short; a cycle must not loop
+            return None
+        parts = qualified.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:i]))
+            if module is None:
+                continue
+            return self.lookup(module, parts[i:], depth)
+        return None
+
+    def lookup(self, module: ModuleFacts, attrs: list[str], depth: int = 0) -> Target | tuple[ModuleFacts, str] | None:
+        head = attrs[0]
+        if len(attrs) == 1 and head in module.toplevel:
+            return module.toplevel[head]
+        if head in module.classes:
+            cls = module.classes[head]
+            if len(attrs) == 1:
+                return cls
+            if len(attrs) == 2 and attrs[1] in cls.methods:
+                return cls.methods[attrs[1]]
+            return None
+        if len(attrs) == 1 and head in module.constants:
+            return (module, head)
+        target = module.imports.qualify(".".join(attrs))
+        if target is not None:
+            return self.resolve_qualified(target, depth + 1)
+        for star in module.imports.star_from:
+            found = self.resolve_qualified(f"{star}.{'.'.join(attrs)}", depth + 1)
+            if found is not None:
+                return found
+        return None
+
+    def resolve(self, expr: cst.BaseExpression, scope: Function) -> Target | tuple[ModuleFacts, str] | None:
+        """What a name or attribute chain used inside *scope* refers to, in the checked code."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        module = scope.module
+        head, _, rest = name.partition(".")
+        if head in ("self", "cls") and rest and scope.cls is not None and "." not in rest:
+            return scope.cls.methods.get(rest)
+        # nested functions of the enclosing scopes shadow module-level names
+        fn: Function | None = scope
+        while fn is not None and fn.node is not None:
+            nested = module.functions.get(f"{fn.qualname}.<locals>.{head}")
+            if nested is not None:
+                return nested if not rest else None
+            fn = fn.parent
+        return self.lookup(module, name.split("."))
+
+    def imports_of(self, module: ModuleFacts) -> Imports:
+        return module.imports
+
+    # -- callers ------------------------------------------------------------
+    def call_sites(self, target: Function) -> tuple[list[CallSite], bool]:
+        """Every call of *target* in the checked code, and whether it is also
+        used in a way the index cannot follow (passed as a value, called on an
+        unknown object): then its callers are not all known."""
+        name = target.name
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        sites: list[CallSite] = []
+        escapes = False
+        for f in self.files:
+            text = self.texts.get(f.path)
+            if text is None or not word.search(text):
+                continue
+            module = self.facts(f)
+            if module is None:
+                continue
+            for fn in (module.module_function, *module.functions.values()):
+                if fn is None:
+                    continue
+                found, esc = _calls_of(self, fn, target, name)
+                sites.extend(CallSite(fn, c) for c in found)
+                escapes = escapes or esc
+        return sites, escapes
+
+
+class _Uses(cst.CSTVisitor):
+    """Calls of a name in one function's own body (not its nested defs), and
+    the other places the name is loaded as a value."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[cst.Call] = []
+        self.refs: list[cst.BaseExpression] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        if (isinstance(func, cst.Name) and func.value == self.name) or (
+            isinstance(func, cst.Attribute) and func.attr.value == self.name
+        ):
+            self.calls.append(node)
+            if isinstance(func, cst.Attribute):
+                func.value.visit(self)
+            for arg in node.args:
+                arg.value.visit(self)
+            return False
+        return True
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # a keyword's name is not a use
+        return False
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        if node.default is not None:
+            node.default.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.refs.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if node.attr.value == self.name:
+            self.refs.append(node)
+        node.value.visit(self)  # the attribute's own Name is not a free name
+        return False
+
+
+def _calls_of(project: Project, fn: Function, target: Function, name: str) -> tuple[list[cst.Call], bool]:
+    uses = _Uses(name)
+    if fn.node is None:
+        for stmt in fn.module.tree.body:
+            if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                stmt.visit(uses)
+    else:
+        # decorators and defaults belong to the enclosing scope
+        fn.node.body.visit(uses)
+    found: list[cst.Call] = []
+    escapes = False
+    for call in uses.calls:
+        resolved = project.resolve(call.func, fn)
+        if resolved is target:
+            found.append(call)
+        elif resolved is None and isinstance(call.func, cst.Attribute) and target.cls is not None:
+            escapes = True  # obj.method(): maybe ours, maybe not; the callers are not all known
+    for ref in uses.refs:
+        if project.resolve(ref, fn) is target:
+            escapes = True  # passed as a value: called from somewhere we cannot see
+    return found, escapes

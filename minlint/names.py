@@ -1,0 +1,121 @@
+"""Dotted names of expressions, and how a module's imports qualify them.
+
+Every list of the policy (sinks, guard calls, predicates, exits, decorators,
+transparency calls) is matched against the names an expression is known by:
+its dotted name as written and its qualified name through the module's
+imports, so that ``from legal import verify_court_order as vco`` still names
+``verify_court_order``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+
+def dotted(expr: cst.BaseExpression | None) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last_name(expr: cst.BaseExpression | None) -> str | None:
+    """The last name of a callee or attribute chain: ``x.y.z()`` -> ``z``."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return None
+
+
+def import_module_name(node: cst.BaseExpression) -> str:
+    out = dotted(node)
+    return out or ""
+
+
+@dataclass
+class Imports:
+    """The names a module binds by importing: local name -> qualified name."""
+
+    module: str = ""  # the importing module's dotted name (for relative imports)
+    is_package: bool = False
+    bound: dict[str, str] = field(default_factory=dict)
+    star_from: list[str] = field(default_factory=list)  # modules of `from m import *`
+
+    def add(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = import_module_name(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.bound[alias.asname.name.value] = full
+                else:
+                    top = full.split(".")[0]
+                    self.bound.setdefault(top, top)
+            return
+        base = self._from_base(node)
+        if isinstance(node.names, cst.ImportStar):
+            self.star_from.append(base)
+            return
+        for alias in node.names:
+            name = import_module_name(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.bound[local] = f"{base}.{name}" if base else name
+
+    def _from_base(self, node: cst.ImportFrom) -> str:
+        base = import_module_name(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if not level:
+            return base
+        parts = self.module.split(".") if self.module else []
+        # `from . import x` in a package's __init__ refers to the package itself
+        drop = level - 1 if self.is_package else level
+        parts = parts[: len(parts) - drop] if drop <= len(parts) else []
+        if base:
+            parts.append(base)
+        return ".".join(parts)
+
+    def qualify(self, name: str) -> str | None:
+        """The qualified name of a dotted name whose first part was imported."""
+        head, _, rest = name.partition(".")
+        target = self.bound.get(head)
+        if target is None:
+            return None
+        return f"{target}.{rest}" if rest else target
+
+
+def known_names(expr: cst.BaseExpression, imports: Imports) -> tuple[str, ...]:
+    """Every dotted name *expr* is known by: as written, and qualified."""
+    written = dotted(expr)
+    if written is None:
+        return ()
+    qualified = imports.qualify(written)
+    if qualified is None or qualified == written:
+        return (written,)
+    return (written, qualified)
+
+
+def matches(entry: str, names: Iterable[str]) -> bool:
+    """SPEC 2.1: a plain entry matches the last name; a dotted entry a suffix, component-wise."""
+    if "." not in entry:
+        return any(n.rpartition(".")[2] == entry for n in names)
+    return any(n == entry or n.endswith("." + entry) for n in names)
+
+
+def matches_any(entries: Iterable[str], names: tuple[str, ...]) -> str | None:
+    """The first policy entry that names one of *names*."""
+    if not names:
+        return None
+    for entry in entries:
+        if matches(entry, names):
+            return entry
+    return None

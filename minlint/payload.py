@@ -1,0 +1,710 @@
+"""What a payload expression exports (SPEC 2.2).
+
+``Payloads.exported(expr, ctx, whole)`` returns the items an expression
+hands over: named fields (checked against the policy by the field rules),
+whole records (MIN102) and things that cannot be known statically (MIN103).
+
+``whole`` says that the value of the expression itself is exported, not a
+part of it: a parameter nobody passes anything to is harmless inside
+``{"ip": p.ip}`` but is an unknown object when it is the payload itself.
+Dict values and keyword values are named by their key, so they are
+evaluated with ``whole=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from minlint.cfg import ENTRY, CFG
+from minlint.facts import ClassFacts, Function, ModuleFacts
+from minlint.names import dotted, known_names, last_name
+
+if TYPE_CHECKING:
+    from minlint.analysis import Analysis
+
+WHOLE_METHODS = {"dict", "model_dump", "to_dict", "_asdict", "as_dict", "asdict", "to_json_dict", "model_dump_json", "json"}
+ASDICT_FUNCS = {"asdict", "astuple", "model_to_dict", "to_dict"}
+ORM_METHODS = {"get", "filter", "first", "last", "all", "exclude", "get_or_create", "latest", "earliest", "one",
+               "one_or_none", "scalar", "scalars", "select_related", "prefetch_related", "only", "defer"}
+TRANSPARENT_CALLS = {"str", "repr", "hash", "format", "bytes", "list", "tuple", "set", "frozenset", "sorted",
+                     "reversed", "dumps", "json.dumps", "quote", "urlencode", "b64encode", "encode", "iter",
+                     "next", "min", "max", "dict", "zip", "enumerate", "map", "filter", "join"}
+MUTATING_METHODS = {"append", "add", "extend", "insert", "appendleft", "extendleft"}
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # field | whole | dynamic
+    name: str  # the field, or what the whole/dynamic expression is
+    module: ModuleFacts
+    node: cst.CSTNode  # where a finding about it is reported
+    via: str = ""  # the helper or call site it came through
+    scope: str | None = None  # qualified name of the function the node is in
+
+
+@dataclass(frozen=True)
+class Def:
+    name: str
+    kind: str  # assign | mutate | element | param
+    node: int  # CFG node
+    value: cst.BaseExpression | None = None
+    key: str | None = None  # mutate: the key written, if constant
+    key_node: cst.CSTNode | None = None
+
+
+@dataclass
+class Defs:
+    """Reaching definitions of one function: which assignments and mutations reach each node."""
+
+    defs: list[Def]
+    reach_in: dict[int, int]  # node -> bit set of def indexes reaching its entry
+    by_name: dict[str, int] = field(default_factory=dict)  # name -> bit set of its defs
+
+    def reaching(self, name: str, node: int) -> list[Def]:
+        bits = self.reach_in.get(node, 0) & self.by_name.get(name, 0)
+        return [d for i, d in enumerate(self.defs) if bits >> i & 1]
+
+    def all_of(self, name: str) -> list[Def]:
+        bits = self.by_name.get(name, 0)
+        return [d for i, d in enumerate(self.defs) if bits >> i & 1]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    fn: Function
+    node: int
+    env: Mapping[str, tuple[Item, ...] | tuple[str, ...]] = field(default_factory=dict)
+    bindings: Mapping[str, tuple[cst.BaseExpression, Ctx]] = field(default_factory=dict)
+    via: str = ""
+
+
+def _string(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _targets(target: cst.BaseExpression) -> list[tuple[cst.Name, int | None]]:
+    """Names bound by an assignment target, with their index in a tuple target."""
+    if isinstance(target, cst.Name):
+        return [(target, None)]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[tuple[cst.Name, int | None]] = []
+        for i, el in enumerate(target.elements):
+            inner = el.value
+            for name, _ in _targets(inner):
+                out.append((name, i if isinstance(inner, cst.Name) else None))
+        return out
+    return []
+
+
+def _node_defs(node_id: int, kind: str, stmt: cst.CSTNode | None, exprs: Iterable[cst.CSTNode]) -> list[Def]:
+    out: list[Def] = []
+    if kind == "for" and isinstance(stmt, cst.For):
+        for name, _ in _targets(stmt.target):
+            out.append(Def(name.value, "element", node_id, stmt.iter))
+    elif kind == "with" and isinstance(stmt, cst.With):
+        for item in stmt.items:
+            if item.asname is not None:
+                for name, _ in _targets(item.asname.name):  # type: ignore[arg-type]
+                    out.append(Def(name.value, "assign", node_id, item.item))
+    elif isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and stmt.value is not None:
+        value = stmt.value
+        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+        for target in targets:
+            if isinstance(target, cst.Name):
+                out.append(Def(target.value, "mutate" if isinstance(stmt, cst.AugAssign) else "assign",
+                               node_id, value))
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
+                for name, index in _targets(target):
+                    if values is not None and index is not None and index < len(values):
+                        out.append(Def(name.value, "assign", node_id, values[index].value))
+                    else:
+                        out.append(Def(name.value, "element", node_id, value))
+            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                key_node = target.slice[0].slice if len(target.slice) == 1 else None
+                key = _string(key_node.value) if isinstance(key_node, cst.Index) else None
+                out.append(Def(target.value.value, "mutate", node_id, value, key,
+                               key_node.value if isinstance(key_node, cst.Index) and key is not None else target))
+            elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+                out.append(Def(target.value.value, "mutate", node_id, value, target.attr.value, target))
+    elif isinstance(stmt, cst.Expr):
+        out.extend(_mutation_call(node_id, stmt.value))
+    for expr in exprs:  # walrus targets anywhere in what the node evaluates
+        stack = [expr]
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, cst.NamedExpr) and isinstance(cur.target, cst.Name):
+                out.append(Def(cur.target.value, "assign", node_id, cur.value))
+            if not isinstance(cur, (cst.Lambda, cst.FunctionDef)):
+                stack.extend(cur.children)
+    return out
+
+
+def _mutation_call(node_id: int, value: cst.BaseExpression) -> list[Def]:
+    if isinstance(value, cst.Await):
+        value = value.expression
+    if not isinstance(value, cst.Call):
+        return []
+    func, args = value.func, value.args
+    if isinstance(func, cst.Name) and func.value == "setattr" and len(args) >= 3 and isinstance(args[0].value, cst.Name):
+        key = _string(args[1].value)
+        return [Def(args[0].value.value, "mutate", node_id, args[2].value, key, args[1].value)]
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return []
+    owner, method = func.value.value, func.attr.value
+    if method == "update":
+        out = []
+        for arg in args:
+            if arg.keyword is not None:
+                out.append(Def(owner, "mutate", node_id, arg.value, arg.keyword.value, arg.keyword))
+            else:
+                out.append(Def(owner, "mutate", node_id, arg.value))  # a dict: its own fields
+        return out
+    if method == "setdefault" and args:
+        key = _string(args[0].value)
+        return [Def(owner, "mutate", node_id, args[1].value if len(args) > 1 else None, key, args[0].value)]
+    if method in MUTATING_METHODS and args:
+        return [Def(owner, "mutate", node_id, args[-1].value)]
+    return []
+
+
+def reaching_definitions(fn: Function, cfg: CFG) -> Defs:
+    defs: list[Def] = []
+    gen: dict[int, int] = {}
+    assigns_at: dict[int, set[str]] = {}
+    for name in fn.params:
+        defs.append(Def(name, "param", ENTRY))
+    gen[ENTRY] = (1 << len(defs)) - 1
+    for node in cfg.nodes:
+        found = _node_defs(node.id, node.kind, node.stmt, node.exprs)
+        bits = 0
+        for d in found:
+            bits |= 1 << len(defs)
+            defs.append(d)
+            if d.kind in ("assign", "element"):
+                assigns_at.setdefault(node.id, set()).add(d.name)
+        if bits:
+            gen[node.id] = gen.get(node.id, 0) | bits
+    by_name: dict[str, int] = {}
+    for i, d in enumerate(defs):
+        by_name[d.name] = by_name.get(d.name, 0) | 1 << i
+    kill = {n: sum(by_name[name] for name in names) for n, names in assigns_at.items()}
+    preds = cfg.preds()
+    reach_in: dict[int, int] = {n.id: 0 for n in cfg.nodes}
+    out: dict[int, int] = {n.id: gen.get(n.id, 0) for n in cfg.nodes}
+    work = list(range(len(cfg.nodes)))
+    while work:
+        n = work.pop()
+        new_in = 0
+        for p, _ in preds[n]:
+            new_in |= out[p]
+        reach_in[n] = new_in
+        new_out = gen.get(n, 0) | (new_in & ~kill.get(n, 0))
+        if new_out != out[n]:
+            out[n] = new_out
+            work.extend(t for t, _ in cfg.nodes[n].succ)
+    return Defs(defs, reach_in, by_name)
+
+
+class Payloads:
+    def __init__(self, analysis: Analysis) -> None:
+        self.a = analysis
+        self._defs: dict[int, Defs] = {}
+        self._active: set[tuple[int, int, bool]] = set()
+
+    def defs(self, fn: Function) -> Defs:
+        key = id(fn)
+        if key not in self._defs:
+            self._defs[key] = reaching_definitions(fn, self.a.flow.flow(fn).cfg)
+        return self._defs[key]
+
+    # -- entry ------------------------------------------------------------------
+    def exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Item]:
+        key = (id(expr), id(ctx.fn), whole)
+        if key in self._active:  # a value defined in terms of itself adds nothing new
+            return []
+        self._active.add(key)
+        try:
+            return self._exported(expr, ctx, whole)
+        finally:
+            self._active.discard(key)
+
+    def _item(self, kind: str, name: str, node: cst.CSTNode, ctx: Ctx) -> Item:
+        return Item(kind, name, ctx.fn.module, node, ctx.via,
+                    ctx.fn.qualname if ctx.fn.node is not None else None)
+
+    def _all(self, exprs: Iterable[cst.BaseExpression | None], ctx: Ctx, whole: bool) -> list[Item]:
+        out: list[Item] = []
+        for e in exprs:
+            if e is not None:
+                out.extend(self.exported(e, ctx, whole))
+        return out
+
+    def _exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Item]:
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary,
+                             cst.Ellipsis, cst.Comparison, cst.Lambda)):
+            return []
+        if isinstance(expr, cst.FormattedString):
+            return self._all((p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)),
+                             ctx, True)
+        if isinstance(expr, cst.Name):
+            return self._name(expr, ctx, whole)
+        if isinstance(expr, cst.Attribute):
+            return self._attribute(expr, ctx, whole)
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, ctx, whole)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, ctx, whole)
+        if isinstance(expr, cst.Dict):
+            return self._dict(expr, ctx)
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            out: list[Item] = []
+            for el in expr.elements:
+                out.extend(self.exported(el.value, ctx, True))
+            return out
+        if isinstance(expr, (cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self._comprehension(expr, ctx)
+        if isinstance(expr, cst.BinaryOperation):
+            return self._all((expr.left, expr.right), ctx, whole)
+        if isinstance(expr, cst.BooleanOperation):
+            return self._all((expr.left, expr.right), ctx, whole)
+        if isinstance(expr, cst.IfExp):
+            return self._all((expr.body, expr.orelse), ctx, whole)
+        if isinstance(expr, (cst.Await, cst.Yield)):
+            inner = expr.expression if isinstance(expr, cst.Await) else expr.value
+            return self.exported(inner, ctx, whole) if isinstance(inner, cst.BaseExpression) else []
+        if isinstance(expr, cst.NamedExpr):
+            return self.exported(expr.value, ctx, whole)
+        if isinstance(expr, cst.UnaryOperation):
+            return [] if isinstance(expr.operator, cst.Not) else self.exported(expr.expression, ctx, whole)
+        return []
+
+    # -- names ------------------------------------------------------------------
+    def _name(self, expr: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
+        name = expr.value
+        if name in ("None", "True", "False"):
+            return []
+        if name in ctx.env:
+            bound = ctx.env[name]
+            return [b for b in bound if isinstance(b, Item)]
+        if name in ("vars", "locals", "globals"):
+            return []
+        defs = self.defs(ctx.fn)
+        reaching = defs.reaching(name, ctx.node)
+        if reaching:
+            return self._from_defs(reaching, expr, ctx, whole)
+        fn = ctx.fn.parent
+        while fn is not None:  # a closure's free name: every definition in the enclosing function
+            outer = self.defs(fn).all_of(name)
+            if outer:
+                return self._from_defs(outer, expr, Ctx(fn, ENTRY, via=ctx.via), whole)
+            fn = fn.parent
+        target = self.a.project.resolve(expr, ctx.fn)
+        if isinstance(target, tuple):  # a module constant, here or imported
+            module, const = target
+            scope = module.module_function
+            assert scope is not None
+            return self._all(module.constants.get(const, ()), Ctx(scope, ENTRY, via=ctx.via), whole)
+        if isinstance(target, (Function, ClassFacts)):
+            return []
+        if whole and name not in BUILTINS:
+            return [self._item("dynamic", f"'{name}', whose contents are unknown", expr, ctx)]
+        return []
+
+    def _from_defs(self, reaching: list[Def], use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
+        out: list[Item] = []
+        for d in reaching:
+            at = Ctx(ctx.fn, d.node, bindings=ctx.bindings, via=ctx.via)
+            if d.kind == "param":
+                out.extend(self._param(d.name, use, ctx, whole))
+            elif d.kind == "mutate":
+                if d.key is not None and d.key_node is not None:
+                    out.append(self._item("field", d.key, d.key_node, at))
+                    if d.value is not None:
+                        out.extend(self.exported(d.value, at, False))
+                elif d.value is not None:
+                    out.extend(self.exported(d.value, at, True))
+            elif d.value is not None:
+                out.extend(self.exported(d.value, at, whole))
+        return out
+
+    def _param(self, name: str, use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
+        if name in ctx.bindings:
+            arg, caller = ctx.bindings[name]
+            return self.exported(arg, caller, whole)
+        fn = ctx.fn
+        if fn.node is None or name in ("self", "cls"):
+            return [self._item("dynamic", f"'{name}', whose contents are unknown", use, ctx)] if whole else []
+        if not whole:
+            return []
+        sites, escapes = self.a.project.call_sites(fn)
+        if escapes or not sites:
+            return [self._item("dynamic", f"parameter '{name}', whose callers are not all known", use, ctx)]
+        out: list[Item] = []
+        for site in sites:
+            arg = _argument_for(site.call, fn, name)
+            if arg is None:
+                continue
+            node = self.a.flow.flow(site.caller).node_of_call.get(id(site.call))
+            if node is None:
+                continue
+            where = f"{site.caller.module.display}:{site.caller.module.line_of(site.call)}"
+            caller = Ctx(site.caller, node, via=f"via the call of {fn.name}() at {where}")
+            out.extend(self.exported(arg, caller, whole))
+        return out
+
+    # -- attributes and subscripts ----------------------------------------------
+    def _attribute(self, expr: cst.Attribute, ctx: Ctx, whole: bool) -> list[Item]:
+        attr = expr.attr.value
+        if attr == "__dict__":
+            return [self._item("whole", self._code(expr, ctx), expr, ctx)]
+        if attr == "data":
+            serializer = self._serializer(expr.value, ctx)
+            if serializer is not None:
+                return self._serializer_fields(serializer, expr, ctx)
+        return [self._item("field", attr, expr, ctx)]
+
+    def _subscript(self, expr: cst.Subscript, ctx: Ctx, whole: bool) -> list[Item]:
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return self.exported(expr.value, ctx, whole)  # a slice: part of the same data
+        key = expr.slice[0].slice.value
+        names = self._constant_keys(key, ctx)
+        if names is not None:
+            return [self._item("field", n, expr, ctx) for n in names]
+        if isinstance(key, (cst.Integer, cst.UnaryOperation)):
+            return self.exported(expr.value, ctx, whole)
+        return [self._item("dynamic", f"{self._code(expr, ctx)} with a key known only at run time", expr, ctx)]
+
+    def _constant_keys(self, key: cst.BaseExpression, ctx: Ctx) -> tuple[str, ...] | None:
+        s = _string(key)
+        if s is not None:
+            return (s,)
+        if isinstance(key, cst.Name):
+            if key.value in ctx.env:
+                bound = ctx.env[key.value]
+                if bound and all(isinstance(b, str) for b in bound):
+                    return tuple(b for b in bound if isinstance(b, str))
+                return None
+            return self.a.constant_strings(key, ctx.fn, at=ctx.node)
+        return None
+
+    # -- calls ------------------------------------------------------------------
+    def _call(self, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
+        func = call.func
+        names = known_names(func, ctx.fn.module.imports)
+        last = last_name(func) or ""
+        args = call.args
+        positional = [a.value for a in args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a for a in args if a.keyword is not None}
+        code = self._code(call, ctx)
+
+        if last in ("vars", "locals", "globals") and isinstance(func, cst.Name):
+            if not args:
+                return [self._item("dynamic", f"{last}()", call, ctx)]
+            return [self._item("whole", code, call, ctx)]
+        if last == "getattr" and isinstance(func, cst.Name) and len(positional) >= 2:
+            found = self._constant_keys(positional[1], ctx)
+            if found is not None:
+                return [self._item("field", n, call, ctx) for n in found]
+            return [self._item("dynamic", f"{code} with a name known only at run time", call, ctx)]
+        if isinstance(func, cst.Attribute) and last == "get" and positional and not self._is_orm(func.value, ctx):
+            found = self._constant_keys(positional[0], ctx)
+            if found is not None:
+                return [self._item("field", n, call, ctx) for n in found]
+            return [self._item("dynamic", f"{code} with a key known only at run time", call, ctx)]
+        if last in ("copy", "deepcopy") and positional:
+            inner = self.exported(positional[0], ctx, True)
+            if any(i.kind == "whole" for i in inner) or self._record(positional[0], ctx) is not None:
+                return [self._item("whole", code, call, ctx)]
+            return inner
+        if last in ("values", "values_list") and isinstance(func, cst.Attribute):
+            named = [(s, a) for a in positional if (s := _string(a)) is not None]
+            if named:
+                return [self._item("field", s, a, ctx) for s, a in named]
+            if self._is_local_dict(func.value, ctx):
+                return self.exported(func.value, ctx, True)
+            return [self._item("whole", code, call, ctx)]
+        if last == "serialize" and any(n.endswith("serializers.serialize") or n == "serialize" for n in names):
+            return self._named_or_whole(keywords.get("fields"), call, ctx)
+        if isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and _is_module(func.value, ctx)):
+            if last in ASDICT_FUNCS and positional:
+                if "fields" in keywords:
+                    return self._named_or_whole(keywords.get("fields"), call, ctx)
+                return self._whole_or_built(positional[0], call, ctx)
+        if isinstance(func, cst.Attribute) and last in WHOLE_METHODS and not _is_module(func.value, ctx):
+            if "include" in keywords:
+                return self._named_or_whole(keywords.get("include"), call, ctx)
+            return self._whole_or_built(func.value, call, ctx)
+        if last == "get_object_or_404" or (self._is_orm(call, ctx)):
+            return [self._item("whole", f"a model instance from {code}", call, ctx)] if whole else []
+
+        target = self.a.callee(call, ctx.fn)
+        if isinstance(target, ClassFacts):
+            return self._construct(target, call, ctx, whole)
+        if isinstance(target, Function) and self.a.vocab.sink(call, ctx.fn) is None:
+            return self._returns(target, call, ctx, whole)
+        if isinstance(func, cst.Name) and func.value == "dict":
+            out = []
+            for a in args:
+                if a.keyword is not None:
+                    out.append(self._item("field", a.keyword.value, a.keyword, ctx))
+                    out.extend(self.exported(a.value, ctx, False))
+                else:
+                    out.extend(self._starred(a.value, ctx) if a.star == "**" else self.exported(a.value, ctx, True))
+            return out
+        if isinstance(func, cst.Name) and func.value[:1].isupper() and keywords:
+            # a constructor call we cannot see: its keywords are the fields
+            return self._keywords_as_fields(args, ctx)
+
+        # an unknown function: derived data is still the data
+        out = []
+        if isinstance(func, cst.Attribute) and not _is_module(func.value, ctx) and not isinstance(
+            func.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            out.extend(self.exported(func.value, ctx, whole))
+        elif isinstance(func, cst.Attribute) and last == "format":
+            pass  # "...".format(...): the arguments below
+        for a in args:
+            if a.star == "**":
+                out.extend(self._starred(a.value, ctx))
+            else:
+                out.extend(self.exported(a.value, ctx, whole or a.keyword is None))
+        return out
+
+    def _keywords_as_fields(self, args: Iterable[cst.Arg], ctx: Ctx) -> list[Item]:
+        out: list[Item] = []
+        for a in args:
+            if a.keyword is not None:
+                out.append(self._item("field", a.keyword.value, a.keyword, ctx))
+                out.extend(self.exported(a.value, ctx, False))
+            elif a.star == "**":
+                out.extend(self._starred(a.value, ctx))
+            else:
+                out.extend(self.exported(a.value, ctx, True))
+        return out
+
+    def _construct(self, cls: ClassFacts, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
+        if "serializer" in cls.kinds:
+            return self._serializer_fields(cls, call, ctx) if whole else []
+        if not call.args:
+            return [self._item("whole", f"an instance of {cls.name}", call, ctx)] if whole else []
+        out = self._keywords_as_fields([a for a in call.args if a.keyword is not None or a.star], ctx)
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        for i, value in enumerate(positional):
+            if i < len(cls.fields):
+                out.append(self._item("field", cls.fields[i][0], value, ctx))
+                out.extend(self.exported(value, ctx, False))
+            else:
+                out.extend(self.exported(value, ctx, True))
+        return out
+
+    def _returns(self, fn: Function, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
+        flow = self.a.flow.flow(fn)
+        bindings: dict[str, tuple[cst.BaseExpression, Ctx]] = {}
+        offset = 1 if fn.cls is not None and fn.positional[:1] in (("self",), ("cls",)) else 0
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        for i, value in enumerate(positional):
+            if i + offset < len(fn.positional):
+                bindings[fn.positional[i + offset]] = (value, ctx)
+        for a in call.args:
+            if a.keyword is not None:
+                bindings[a.keyword.value] = (a.value, ctx)
+        where = f"{fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"
+        via = ctx.via or f"via {fn.name}() in {where}"
+        out: list[Item] = []
+        for node in flow.cfg.nodes:
+            if node.kind == "return" and node.exprs:
+                value = node.exprs[0]
+                assert isinstance(value, cst.BaseExpression)
+                out.extend(self.exported(value, Ctx(fn, node.id, bindings=bindings, via=via), whole))
+        return out
+
+    def _starred(self, value: cst.BaseExpression, ctx: Ctx) -> list[Item]:
+        """``**expr``: its keys are the fields, when they can be known."""
+        if isinstance(value, (cst.Dict, cst.Call, cst.Name)):
+            inner = self.exported(value, ctx, True)
+            if inner or not isinstance(value, cst.Name):
+                return inner
+        if isinstance(value, cst.Attribute) and value.attr.value == "__dict__":
+            return self.exported(value, ctx, True)
+        return [self._item("dynamic", f"**{self._code(value, ctx)} with keys known only at run time", value, ctx)]
+
+    def _dict(self, expr: cst.Dict, ctx: Ctx) -> list[Item]:
+        out: list[Item] = []
+        for el in expr.elements:
+            if isinstance(el, cst.StarredDictElement):
+                out.extend(self._starred(el.value, ctx))
+                continue
+            names = self._constant_keys(el.key, ctx)
+            if names is not None:
+                out.extend(self._item("field", n, el.key, ctx) for n in names)
+            elif not isinstance(el.key, (cst.Integer, cst.Float)):
+                out.append(self._item("dynamic", f"the key {self._code(el.key, ctx)} known only at run time",
+                                      el.key, ctx))
+            out.extend(self.exported(el.value, ctx, False))
+        return out
+
+    def _comprehension(self, expr: cst.BaseComp, ctx: Ctx) -> list[Item]:
+        env: dict[str, tuple[Item, ...] | tuple[str, ...]] = dict(ctx.env)
+        out: list[Item] = []
+        comp: cst.CompFor | None = expr.for_in
+        while comp is not None:
+            it = comp.iter
+            inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via)
+            consts = self.a.constant_strings(it, ctx.fn, at=ctx.node) if not isinstance(it, cst.Name) or (
+                it.value not in env) else None
+            record_items = _items_of_record(it)
+            if record_items is not None:
+                return [self._item("dynamic", f"a comprehension over {self._code(record_items, ctx)}", expr, ctx)]
+            for name, _ in _targets(comp.target):
+                if consts is not None:
+                    env[name.value] = consts
+                else:
+                    env[name.value] = tuple(self.exported(it, inner, False))
+            comp = comp.inner_for_in
+        inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via)
+        if isinstance(expr, cst.DictComp):
+            names = self._constant_keys(expr.key, inner)
+            if names is not None:
+                out.extend(self._item("field", n, expr.key, ctx) for n in names)
+            else:
+                out.append(self._item("dynamic", f"the key {self._code(expr.key, ctx)} known only at run time",
+                                      expr.key, ctx))
+            out.extend(self.exported(expr.value, inner, False))
+        else:
+            out.extend(self.exported(expr.elt, inner, True))  # type: ignore[attr-defined]
+        return out
+
+    # -- records ----------------------------------------------------------------
+    def _whole_or_built(self, obj: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Item]:
+        """``asdict(x)``: the keywords of the constructor call that built x, else the whole record."""
+        built = self._built_by(obj, ctx)
+        if built is not None:
+            built_call, built_ctx = built
+            return self._keywords_as_fields(built_call.args, built_ctx) + self._construct_positional(built_call, built_ctx)
+        return [self._item("whole", self._code(call, ctx), call, ctx)]
+
+    def _construct_positional(self, call: cst.Call, ctx: Ctx) -> list[Item]:
+        target = self.a.callee(call, ctx.fn)
+        if not isinstance(target, ClassFacts):
+            return []
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        return [self._item("field", target.fields[i][0], v, ctx) for i, v in enumerate(positional) if i < len(target.fields)]
+
+    def _built_by(self, obj: cst.BaseExpression, ctx: Ctx) -> tuple[cst.Call, Ctx] | None:
+        if isinstance(obj, cst.Call):
+            target = self.a.callee(obj, ctx.fn)
+            if isinstance(target, ClassFacts) and obj.args:
+                return obj, ctx
+            return None
+        if isinstance(obj, cst.Name):
+            reaching = self.defs(ctx.fn).reaching(obj.value, ctx.node)
+            if len(reaching) == 1 and reaching[0].kind == "assign" and reaching[0].value is not None:
+                return self._built_by(reaching[0].value, Ctx(ctx.fn, reaching[0].node, via=ctx.via))
+        return None
+
+    def _named_or_whole(self, arg: cst.Arg | None, call: cst.Call, ctx: Ctx) -> list[Item]:
+        if arg is None:
+            return [self._item("whole", self._code(call, ctx), call, ctx)]
+        value = arg.value
+        names: list[tuple[str, cst.CSTNode]] = []
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+            names = [(s, el.value) for el in value.elements if (s := _string(el.value)) is not None]
+        elif isinstance(value, cst.Dict):
+            names = [(s, el.key) for el in value.elements
+                     if isinstance(el, cst.DictElement) and (s := _string(el.key)) is not None]
+        if not names:
+            return [self._item("dynamic", f"{self._code(call, ctx)} with fields known only at run time", call, ctx)]
+        return [self._item("field", s, node, ctx) for s, node in names]
+
+    def _record(self, expr: cst.BaseExpression, ctx: Ctx) -> ClassFacts | None:
+        if isinstance(expr, cst.Call):
+            target = self.a.callee(expr, ctx.fn)
+            return target if isinstance(target, ClassFacts) else None
+        return None
+
+    def _is_orm(self, expr: cst.BaseExpression, ctx: Ctx) -> bool:
+        """``Model.objects.get(...)``, ``session.get(Model, pk)``, ``session.query(M).first()``."""
+        text = dotted(expr.func) if isinstance(expr, cst.Call) else None
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            method = expr.func.attr.value
+            chain = self._code(expr.func.value, ctx)
+            if method in ORM_METHODS and (".objects" in f".{chain}" or "query(" in chain or chain.endswith("session")):
+                return True
+        return bool(text and ".objects." in f".{text}")
+
+    def _is_local_dict(self, expr: cst.BaseExpression, ctx: Ctx) -> bool:
+        if isinstance(expr, cst.Dict):
+            return True
+        if isinstance(expr, cst.Name):
+            reaching = [d for d in self.defs(ctx.fn).reaching(expr.value, ctx.node) if d.kind == "assign"]
+            return bool(reaching) and all(
+                isinstance(d.value, (cst.Dict, cst.DictComp)) or (
+                    isinstance(d.value, cst.Call) and dotted(d.value.func) == "dict") for d in reaching)
+        return False
+
+    def _serializer(self, expr: cst.BaseExpression, ctx: Ctx) -> ClassFacts | None:
+        if isinstance(expr, cst.Call):
+            target = self.a.callee(expr, ctx.fn)
+            return target if isinstance(target, ClassFacts) and "serializer" in target.kinds else None
+        if isinstance(expr, cst.Name):
+            for d in self.defs(ctx.fn).reaching(expr.value, ctx.node):
+                if d.kind == "assign" and d.value is not None:
+                    found = self._serializer(d.value, Ctx(ctx.fn, d.node))
+                    if found is not None:
+                        return found
+        return None
+
+    def _serializer_fields(self, cls: ClassFacts, at: cst.CSTNode, ctx: Ctx) -> list[Item]:
+        if isinstance(cls.meta_fields, tuple):
+            return [Item("field", name, cls.module, node, ctx.via, cls.name) for name, node in cls.meta_fields]
+        return [self._item("whole", f"{cls.name}, whose Meta.fields is '__all__'", at, ctx)]
+
+    def _code(self, node: cst.CSTNode, ctx: Ctx) -> str:
+        text = " ".join(ctx.fn.module.tree.code_for_node(node).split())
+        return text if len(text) <= 50 else text[:47] + "..."
+
+
+def _argument_for(call: cst.Call, fn: Function, param: str) -> cst.BaseExpression | None:
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == param:
+            return a.value
+    offset = 1 if fn.cls is not None and fn.positional[:1] in (("self",), ("cls",)) else 0
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if param in fn.positional:
+        i = fn.positional.index(param) - offset
+        if 0 <= i < len(positional):
+            return positional[i]
+    return None
+
+
+def _items_of_record(it: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The record whose items a comprehension walks: ``vars(x)``, ``x.__dict__``, ``x.items()``."""
+    if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute) and it.func.attr.value in ("items", "keys", "values"):
+        return it
+    if isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "vars":
+        return it
+    if isinstance(it, cst.Attribute) and it.attr.value == "__dict__":
+        return it
+    return None
+
+
+def _is_module(expr: cst.BaseExpression, ctx: Ctx) -> bool:
+    """A receiver that is an imported module or class, not data: ``json`` in ``json.dumps``."""
+    name = dotted(expr)
+    if name is None:
+        return False
+    head = name.split(".")[0]
+    if head in ctx.fn.module.imports.bound or head in ctx.fn.module.imports.star_from:
+        return True
+    return head in BUILTINS or head in ctx.fn.module.classes
+
+
+BUILTINS = frozenset(__builtins__.keys() if isinstance(__builtins__, dict) else dir(__builtins__))

@@ -1,0 +1,111 @@
+"""The policy's vocabulary, matched against code.
+
+Each question the rules ask of a call or a function ("is this a sink?",
+"which guards does this call check?") is answered here, through the
+module's imports (SPEC 2.3: names are matched through import aliases, for
+sinks and every other list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from minlint.facts import Function, decorator_names
+from minlint.names import known_names, last_name, matches_any
+from minlint.policy import Guard, Policy, Sink
+
+BUILTIN_EXITS = ("sys.exit", "os._exit", "exit", "quit", "os.abort")
+
+
+def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    """Calls evaluated by *node*, in source order, not those in nested defs."""
+    stack: list[cst.CSTNode] = [node]
+    found: list[cst.Call] = []
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, (cst.FunctionDef, cst.ClassDef)) and cur is not node:
+            continue
+        if isinstance(cur, cst.Call):
+            found.append(cur)
+        stack.extend(reversed(cur.children))
+    return iter(found)
+
+
+class Vocabulary:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.sink_names = tuple(s.name for s in policy.sinks)
+
+    def names(self, expr: cst.BaseExpression, fn: Function) -> tuple[str, ...]:
+        return known_names(expr, fn.module.imports)
+
+    def sink(self, call: cst.Call, fn: Function) -> Sink | None:
+        names = self.names(call.func, fn)
+        if not names:
+            return None
+        for s in self.policy.sinks:
+            if matches_any((s.name,), names):
+                return s
+        return None
+
+    def guard_calls(self, call: cst.Call, fn: Function) -> list[Guard]:
+        names = self.names(call.func, fn)
+        return [g for g in self.policy.guards if matches_any(g.calls, names)]
+
+    def predicates_in(self, expr: cst.CSTNode, fn: Function) -> list[Guard]:
+        """Guards whose calls or predicates appear in a test expression."""
+        out: list[Guard] = []
+        stack: list[cst.CSTNode] = [expr]
+        while stack:
+            cur = stack.pop()
+            if isinstance(cur, (cst.Lambda, cst.FunctionDef)):
+                continue
+            names: tuple[str, ...] = ()
+            if isinstance(cur, cst.Call):
+                names = self.names(cur.func, fn)
+            elif isinstance(cur, (cst.Attribute, cst.Name)):
+                names = self.names(cur, fn)
+            if names:
+                for g in self.policy.guards:
+                    if g not in out and (matches_any(g.predicates, names) or matches_any(g.calls, names)):
+                        out.append(g)
+            stack.extend(cur.children)
+        return out
+
+    def is_exit(self, call: cst.Call, fn: Function) -> bool:
+        names = self.names(call.func, fn)
+        return bool(matches_any(self.policy.exits, names) or matches_any(BUILTIN_EXITS, names))
+
+    def is_record(self, call: cst.Call, fn: Function) -> bool:
+        return bool(matches_any(self.policy.transparency_calls, self.names(call.func, fn)))
+
+    def is_disclosure_function(self, fn: Function) -> bool:
+        if fn.node is None:
+            return False
+        if fn.marked:
+            return True
+        return any(matches_any(self.policy.decorators, (name,)) or matches_any(
+            self.policy.decorators, known_names(_target(dec), fn.module.imports))
+            for dec, name in decorator_names(fn))
+
+    def guard_decorators(self, fn: Function) -> set[str]:
+        out: set[str] = set()
+        for dec, _ in decorator_names(fn):
+            names = known_names(_target(dec), fn.module.imports)
+            for g in self.policy.guards:
+                if matches_any(g.decorators, names):
+                    out.add(g.id)
+        return out
+
+    def subject_guards(self, expr: cst.BaseExpression) -> list[Guard]:
+        """Guards whose `subjects` name this expression (by its last name)."""
+        name = last_name(expr)
+        if name is None:
+            return []
+        return [g for g in self.policy.guards if name in g.subjects]
+
+
+def _target(dec: cst.Decorator) -> cst.BaseExpression:
+    return dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
