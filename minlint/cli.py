@@ -23,26 +23,49 @@ def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def _project_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    p.add_argument("--policy", help="a pack name or a path to a pack (overrides [tool.minlint] policy)")
+    p.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report")
+    p.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help="skip files matching GLOB (repeatable)")
+    p.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="parallel workers (default: CPUs)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write .minlint_cache/")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="minlint", description="Data-minimization checker for disclosure paths.")
     p.add_argument("--version", action="version", version=f"minlint {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="check files and folders (default: .)")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--policy", help="a pack name or a path to a pack (overrides [tool.minlint] policy)")
-    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report")
-    check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
-    check.add_argument("--exclude", action="append", metavar="GLOB", help="skip files matching GLOB (repeatable)")
+    _project_options(check)
     check.add_argument("--format", default="text", choices=("text", "json", "sarif", "github"))
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    check.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="parallel workers (default: CPUs)")
-    check.add_argument("--no-cache", action="store_true", help="do not read or write .minlint_cache/")
     check.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (see `minlint fix`)")
+    check.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a diff, write nothing")
 
     explain = sub.add_parser("explain", help="print the documentation of a rule code")
     explain.add_argument("code")
+
+    baseline = sub.add_parser("baseline", help="record today's findings so that only new ones fail")
+    baseline_sub = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    write = baseline_sub.add_parser("write", help="write the current findings to FILE")
+    write.add_argument("file", metavar="FILE")
+    _project_options(write)
+
+    sub.add_parser("lsp", help="run the language server on stdin/stdout")
+
+    inventory = sub.add_parser("inventory", help="list every disclosure path, checked or not")
+    _project_options(inventory)
+    inventory.add_argument("--format", default="md", choices=("md", "html", "json"))
+    inventory.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+
+    fix = sub.add_parser("fix", help="remove disallowed fields from disclosures (never touches checks)")
+    _project_options(fix)
+    fix.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
     return p
 
 
@@ -56,10 +79,20 @@ def _check(args: argparse.Namespace) -> int:
     from minlint.engine import check
     from minlint.report import render, summary
 
+    if args.fix:
+        from minlint.fix import command as fix_command
+
+        status = fix_command(args, _config(args.paths, args))
+        if args.diff or status == 2:
+            return status
     config = _config(args.paths, args)
     policy = config.load_policy()
     result = check(args.paths, config, policy)
     findings = result.findings
+    if args.baseline:
+        from minlint.baseline import filter_new
+
+        findings = filter_new(findings, Path(args.baseline))
     root = Path.cwd()
     out = render(findings, args.format, root=root)
     if args.output:
@@ -91,6 +124,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "baseline":
+            from minlint.baseline import write_command
+
+            return write_command(args, _config(args.paths, args))
+        if args.command == "lsp":
+            from minlint.lsp import main as lsp_main
+
+            return lsp_main()
+        if args.command == "inventory":
+            from minlint.inventory import command as inventory_command
+
+            return inventory_command(args, _config(args.paths, args))
+        if args.command == "fix":
+            from minlint.fix import command as fix_command
+
+            return fix_command(args, _config(args.paths, args))
         p.error(f"unknown command {args.command}")
     except (PolicyError, ConfigError, UsageError) as exc:
         sys.stderr.write(f"minlint: error: {exc}\n")

@@ -63,10 +63,13 @@ def collect(paths: Sequence[str], config: Config) -> list[SourceFile]:
     return sorted(out.values(), key=lambda f: f.display)
 
 
-def analyse(files: Sequence[SourceFile], root: Path, policy: Policy) -> tuple[dict[str, list[Finding]], dict[str, str]]:
+def analyse(
+    files: Sequence[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None = None
+) -> tuple[dict[str, list[Finding]], dict[str, str]]:
     """Every finding of the project before suppression and selection, by path;
-    and the text of each file that was read (for suppressions)."""
-    project = Project(files, root, policy)
+    and the text of each file that was read (for suppressions). *overrides*
+    holds texts that stand in for files on disk (an editor's unsaved buffers)."""
+    project = Project(files, root, policy, overrides)
     analysis = Analysis(project, policy)
     raw: list[Raw] = []
     for f in project.seeds():

@@ -69,7 +69,9 @@ def _words(policy: Policy) -> set[str]:
 
 
 class Project:
-    def __init__(self, files: Iterable[SourceFile], root: Path, policy: Policy) -> None:
+    def __init__(
+        self, files: Iterable[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None = None
+    ) -> None:
         self.root = root
         self.policy = policy
         self.files = sorted(files, key=lambda f: f.display)
@@ -77,9 +79,12 @@ class Project:
         self.unreadable: dict[Path, Unreadable] = {}
         self.by_name: dict[str, SourceFile] = {}
         self._facts: dict[Path, ModuleFacts | None] = {}
+        overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
         for f in self.files:
             try:
-                self.texts[f.path] = read_text(f.path)
+                # an editor's unsaved buffer stands in for the file on disk
+                override = overrides.get(f.path.resolve())
+                self.texts[f.path] = override if override is not None else read_text(f.path)
             except Unreadable as exc:
                 self.unreadable[f.path] = exc
                 continue

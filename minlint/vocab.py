@@ -50,6 +50,10 @@ class Vocabulary:
                 return s
         return None
 
+    def defines_sink(self, fn: Function) -> bool:
+        qualified = f"{fn.module.name}.{fn.qualname}" if fn.module.name else fn.qualname
+        return matches_any(self.sink_names, (qualified,)) is not None
+
     def guard_calls(self, call: cst.Call, fn: Function) -> list[Guard]:
         names = self.names(call.func, fn)
         return [g for g in self.policy.guards if matches_any(g.calls, names)]

@@ -1,0 +1,1 @@
+"""A small messenger backend that answers law-enforcement requests."""
