@@ -325,6 +325,8 @@ class Payloads:
             if d.kind == "param":
                 out.extend(self._param(d.name, use, ctx, whole))
             elif d.kind == "mutate":
+                if d.value is not None and _literal(d.value):
+                    continue
                 if d.key is not None and d.key_node is not None:
                     out.append(self._item("field", d.key, d.key_node, at))
                     if d.value is not None:
@@ -414,7 +416,7 @@ class Payloads:
             if found is not None:
                 return [self._item("field", n, call, ctx) for n in found]
             return [self._item("dynamic", f"{code} with a name known only at run time", call, ctx)]
-        if isinstance(func, cst.Attribute) and last == "get" and positional and not self._is_orm(func.value, ctx):
+        if isinstance(func, cst.Attribute) and last == "get" and positional and not self._is_orm(call, ctx):
             found = self._constant_keys(positional[0], ctx)
             if found is not None:
                 return [self._item("field", n, call, ctx) for n in found]
@@ -454,8 +456,9 @@ class Payloads:
             out = []
             for a in args:
                 if a.keyword is not None:
-                    out.append(self._item("field", a.keyword.value, a.keyword, ctx))
-                    out.extend(self.exported(a.value, ctx, False))
+                    if not _literal(a.value):
+                        out.append(self._item("field", a.keyword.value, a.keyword, ctx))
+                        out.extend(self.exported(a.value, ctx, False))
                 else:
                     out.extend(self._starred(a.value, ctx) if a.star == "**" else self.exported(a.value, ctx, True))
             return out
@@ -482,8 +485,9 @@ class Payloads:
         out: list[Item] = []
         for a in args:
             if a.keyword is not None:
-                out.append(self._item("field", a.keyword.value, a.keyword, ctx))
-                out.extend(self.exported(a.value, ctx, False))
+                if not _literal(a.value):
+                    out.append(self._item("field", a.keyword.value, a.keyword, ctx))
+                    out.extend(self.exported(a.value, ctx, False))
             elif a.star == "**":
                 out.extend(self._starred(a.value, ctx))
             else:
@@ -542,6 +546,8 @@ class Payloads:
             if isinstance(el, cst.StarredDictElement):
                 out.extend(self._starred(el.value, ctx))
                 continue
+            if _literal(el.value):
+                continue  # a constant under any key carries no user data
             names = self._constant_keys(el.key, ctx)
             if names is not None:
                 out.extend(self._item("field", n, el.key, ctx) for n in names)
@@ -670,6 +676,15 @@ class Payloads:
     def _code(self, node: cst.CSTNode, ctx: Ctx) -> str:
         text = " ".join(ctx.fn.module.tree.code_for_node(node).split())
         return text if len(text) <= 50 else text[:47] + "..."
+
+
+def _literal(value: cst.BaseExpression) -> bool:
+    """A constant value: what is exported under its key is not user data."""
+    if isinstance(value, cst.Name):
+        return value.value in ("None", "True", "False")
+    if isinstance(value, cst.UnaryOperation):
+        return _literal(value.expression)
+    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary))
 
 
 def _argument_for(call: cst.Call, fn: Function, param: str) -> cst.BaseExpression | None:
