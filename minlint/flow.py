@@ -208,7 +208,10 @@ class Flow:
         everything = strong | set(weak)
         seen = ff.cfg.reachable(ENTRY, blocked_edges=everything)
         if target in seen:
-            return Verdict(False, why=self.describe(ff, CFG.path_to(seen, target)))
+            path = CFG.path_to(seen, target)
+            why = self.describe(ff, path, target, everything)
+            partial = self._partial_validators(ff, path, guard)
+            return Verdict(False, why="; ".join(x for x in (why, partial) if x))
         if not weak:
             return HOLDS
         seen = ff.cfg.reachable(ENTRY, blocked_edges=strong)
@@ -264,7 +267,7 @@ class Flow:
         for end in (EXIT, RAISE):
             if end in after:
                 path = CFG.path_to(before, target) + CFG.path_to(after, end)
-                return Verdict(False, why=self.describe(ff, path))
+                return Verdict(False, why=self.describe(ff, path, None, set()))
         return HOLDS
 
     def record_at(self, fn: Function, node: int, entry_point: bool) -> Verdict:
@@ -319,15 +322,41 @@ class Flow:
         return result
 
     # -- messages -----------------------------------------------------------------
-    def describe(self, ff: FunctionFlow, path: list[Edge]) -> str:
-        """The decisive steps of a counterexample path, for the message."""
+    def _partial_validators(self, ff: FunctionFlow, path: list[Edge], guard: Guard) -> str:
+        """Helpers on the path that check *guard* on some paths but not all."""
+        for src, _ in path:
+            node = ff.cfg.nodes[src]
+            call = statement_call(node.stmt) if node.kind == "stmt" and node.stmt is not None else None
+            helper = self.a.callee(call, ff.fn) if call is not None else None
+            if isinstance(helper, Function) and helper is not ff.fn:
+                hf = self.flow(helper)
+                if hf.edges.get(guard.id) or any(c.guard.id == guard.id for c in hf.comparisons):
+                    return (f"{helper.name}() at line {ff.fn.module.line_of(call)} does not check it "
+                            f"on every path to its return")  # type: ignore[arg-type]
+        return ""
+
+    def _decisive(self, ff: FunctionFlow, src: int, label: str, target: int, checks: set[Edge]) -> bool:
+        other = _other_side(ff, src, label)
+        if other is None:
+            return False
+        reach_all = other == target or target in ff.cfg.reachable(other, blocked_nodes={src})
+        reach_unchecked = other == target or target in ff.cfg.reachable(
+            other, blocked_nodes={src}, blocked_edges=checks)
+        return reach_all and not reach_unchecked
+
+    def describe(self, ff: FunctionFlow, path: list[Edge], target: int | None, checks: set[Edge]) -> str:
+        """The decisive steps of a counterexample path, for the message: the
+        exceptions it takes, and the branches whose other side would have
+        reached *target* only through a check."""
         module = ff.fn.module
         steps: list[str] = []
         for src, label in path:
             node = ff.cfg.nodes[src]
             if label == "exc" and node.stmt is not None:
                 steps.append(f"line {module.line_of(node.stmt)} raising into an exception handler")
-            elif label in ("true", "false") and node.kind == "test" and node.stmt is not None:
+            elif label in ("true", "false") and node.kind == "test" and node.stmt is not None and (
+                target is None or self._decisive(ff, src, label, target, checks)
+            ):
                 text = module.tree.code_for_node(node.stmt).strip()
                 if len(text) > 40:
                     text = text[:37] + "..."
@@ -337,6 +366,11 @@ class Flow:
         if not steps:
             return ""
         return "the path through " + ", ".join(steps[-2:])
+
+
+def _other_side(ff: FunctionFlow, src: int, label: str) -> int | None:
+    other = "false" if label == "true" else "true"
+    return next((t for t, lab in ff.cfg.nodes[src].succ if lab == other), None)
 
 
 def _subject(expr: cst.BaseExpression) -> cst.BaseExpression:
