@@ -87,7 +87,7 @@ def _check(args: argparse.Namespace) -> int:
             return status
     config = _config(args.paths, args)
     policy = config.load_policy()
-    result = check(args.paths, config, policy)
+    result = check(args.paths, config, policy, jobs=args.jobs, use_cache=not args.no_cache)
     findings = result.findings
     if args.baseline:
         from minlint.baseline import filter_new

@@ -8,8 +8,10 @@ applies ``# noqa`` (flake8 does it itself) and which files they print.
 from __future__ import annotations
 
 import ast
+import multiprocessing
 import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +22,8 @@ from minlint.checks import RULES, Raw
 from minlint.config import Config
 from minlint.facts import ModuleFacts
 from minlint.findings import Finding
-from minlint.index import Project, SourceFile
+from minlint.cache import Cache, digest, finding_from_dict, finding_to_dict
+from minlint.index import Deps, Project, SourceFile
 from minlint.policy import Policy
 from minlint.source import Unreadable
 
@@ -64,41 +67,176 @@ def collect(paths: Sequence[str], config: Config) -> list[SourceFile]:
 
 
 def analyse(
-    files: Sequence[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None = None
+    files: Sequence[SourceFile],
+    root: Path,
+    policy: Policy,
+    overrides: dict[Path, str] | None = None,
+    *,
+    jobs: int = 1,
+    use_cache: bool = False,
 ) -> tuple[dict[str, list[Finding]], dict[str, str]]:
     """Every finding of the project before suppression and selection, by path;
     and the text of each file that was read (for suppressions). *overrides*
-    holds texts that stand in for files on disk (an editor's unsaved buffers)."""
+    holds texts that stand in for files on disk (an editor's unsaved buffers).
+
+    Each seed (a file that can hold a disclosure) is analysed on its own,
+    with a fresh analysis over the shared index: its result depends only on
+    what it read, which makes the result independent of the order seeds are
+    analysed in (so ``--jobs N`` prints what ``--jobs 1`` prints) and lets
+    the cache reuse it while what it read is unchanged.
+    """
     project = Project(files, root, policy, overrides)
-    analysis = Analysis(project, policy)
-    raw: list[Raw] = []
-    for f in project.seeds():
-        module = project.facts(f)
-        if module is None:
-            continue
-        for disclosure in analysis.disclosures(module):
-            for rule in RULES:
-                raw.extend(rule.check(analysis, disclosure))
-    by_path: dict[str, list[Finding]] = {}
-    for r in raw:
-        finding = _finding(r)
-        by_path.setdefault(finding.path, []).append(finding)
+    cache = Cache(root, policy.digest, enabled=use_cache and not overrides)
+    hashes = {f.path: digest(t) for f, t in ((f, project.texts.get(f.path)) for f in project.files) if t is not None}
+    displays = {f.path: f.display for f in project.files}
+    layout = digest("\n".join(sorted(displays.values())))
+    findings: list[Finding] = []
+
+    seeds = project.seeds()
+    todo: list[SourceFile] = []
+    for seed in seeds:
+        entry = cache.seed(seed.display)
+        if entry is not None and _fresh(entry, project, hashes, displays, layout, seed):
+            findings.extend(finding_from_dict(d) for d in entry["findings"])
+        else:
+            todo.append(seed)
+    for seed, seed_findings, deps in _run_seeds(project, policy, todo, root, overrides, jobs):
+        findings.extend(seed_findings)
+        cache.put_seed(seed.display, {
+            "hash": hashes.get(seed.path), "layout": layout,
+            "deps": {displays[p]: hashes.get(p) for p in sorted(deps.files, key=lambda p: displays[p])},
+            "words": {w: sorted(displays[p] for p in project.files_with(w)) for w in sorted(deps.words)},
+            "findings": [finding_to_dict(f) for f in seed_findings],
+        })
+
     # files no analysis needed are still checked for syntax: a broken file is
     # a MIN999 finding wherever it is (ast is ten times cheaper than libcst)
-    parsed = {m.path for m in project.parsed()}
+    seed_paths = {s.path for s in seeds}
+    unchecked: list[SourceFile] = []
     for f in project.files:
-        if f.path in project.texts and f.path not in parsed and f.path not in project.unreadable:
-            problem = syntax_problem(project.texts[f.path])
-            if problem is not None:
-                project.unreadable[f.path] = problem
-    displays = {f.path: f.display for f in project.files}
+        if f.path in seed_paths or f.path not in project.texts:
+            continue
+        known = cache.syntax.get(hashes[f.path], False) if cache.enabled else False
+        if known is False:
+            unchecked.append(f)
+        elif known is not None:
+            findings.append(_min999(f.display, Unreadable(*known)))
+    for f, problem in _run_syntax(project, unchecked, jobs):
+        cache.put_syntax(hashes[f.path], [problem.line, problem.column, problem.reason] if problem else None)
+        if problem is not None:
+            findings.append(_min999(f.display, problem))
     for path, exc in project.unreadable.items():
-        display = displays[path]
-        by_path.setdefault(display, []).append(Finding(
-            display, exc.line, exc.column, "MIN999", f"cannot check this file: {exc.reason}",
-            exc.line, exc.column + 1))
+        if path not in project.texts:  # could not even be read
+            findings.append(_min999(displays[path], exc))
+    cache.save(set(hashes.values()), {s.display for s in seeds})
+
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
     texts = {displays[p]: t for p, t in project.texts.items()}
     return {p: _dedupe(fs) for p, fs in by_path.items()}, texts
+
+
+def _fresh(
+    entry: dict[str, object], project: Project, hashes: dict[Path, str], displays: dict[Path, str], layout: str,
+    seed: SourceFile,
+) -> bool:
+    if entry.get("hash") != hashes.get(seed.path) or entry.get("layout") != layout:
+        return False
+    by_display = {d: p for p, d in displays.items()}
+    deps = entry.get("deps")
+    words = entry.get("words")
+    if not isinstance(deps, dict) or not isinstance(words, dict):
+        return False
+    for display, h in deps.items():
+        path = by_display.get(display)
+        if path is None or hashes.get(path) != h:
+            return False
+    for word, where in words.items():
+        if sorted(displays[p] for p in project.files_with(word)) != where:
+            return False
+    return True
+
+
+def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[list[Finding], Deps]:
+    deps = Deps()
+    project.track(deps)
+    try:
+        analysis = Analysis(project, policy)
+        raw: list[Raw] = []
+        module = project.facts(seed)
+        if module is not None:
+            for disclosure in analysis.disclosures(module):
+                for rule in RULES:
+                    raw.extend(rule.check(analysis, disclosure))
+        findings = [_finding(r) for r in raw]
+        for path in deps.files:
+            problem = project.unreadable.get(path)
+            if problem is not None and path in project.texts:
+                findings.append(_min999(project.display(path), problem))
+        return findings, deps
+    finally:
+        project.track(None)
+
+
+# -- parallel work ---------------------------------------------------------------
+# Workers build their own index (libcst trees do not cross processes cheaply)
+# and return plain findings; seeds are independent, so any split gives the
+# same findings as one process.
+PARALLEL_SEEDS = 8
+PARALLEL_FILES = 200
+_worker: tuple[Project, Policy] | None = None
+
+
+def _init_worker(files: Sequence[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None) -> None:
+    global _worker
+    _worker = (Project(files, root, policy, overrides), policy)
+
+
+def _seed_job(seed: SourceFile) -> tuple[SourceFile, list[Finding], Deps]:
+    assert _worker is not None
+    project, policy = _worker
+    found, deps = analyse_seed(project, policy, seed)
+    return seed, found, deps
+
+
+def _syntax_job(chunk: list[tuple[SourceFile, str]]) -> list[tuple[SourceFile, Unreadable | None]]:
+    return [(f, syntax_problem(text)) for f, text in chunk]
+
+
+def _jobs(jobs: int) -> int:
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
+def _run_seeds(
+    project: Project, policy: Policy, todo: list[SourceFile], root: Path, overrides: dict[Path, str] | None,
+    jobs: int,
+) -> Iterable[tuple[SourceFile, list[Finding], Deps]]:
+    n = _jobs(jobs)
+    if n <= 1 or len(todo) < PARALLEL_SEEDS:
+        for seed in todo:
+            found, deps = analyse_seed(project, policy, seed)
+            yield seed, found, deps
+        return
+    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    with ctx.Pool(n, initializer=_init_worker, initargs=(project.files, root, policy, overrides)) as pool:
+        yield from pool.imap(_seed_job, todo, chunksize=max(1, len(todo) // (n * 4)))
+
+
+def _run_syntax(project: Project, files: list[SourceFile], jobs: int) -> Iterable[tuple[SourceFile, Unreadable | None]]:
+    n = _jobs(jobs)
+    pairs = [(f, project.texts[f.path]) for f in files]
+    if n <= 1 or len(pairs) < PARALLEL_FILES:
+        return _syntax_job(pairs)
+    chunks = [pairs[i::n * 4] for i in range(n * 4)]
+    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    with ctx.Pool(n) as pool:
+        return [r for part in pool.map(_syntax_job, chunks) for r in part]
+
+
+def _min999(display: str, exc: Unreadable) -> Finding:
+    return Finding(display, exc.line, exc.column, "MIN999", f"cannot check this file: {exc.reason}",
+                   exc.line, exc.column + 1)
 
 
 def syntax_problem(text: str) -> Unreadable | None:
@@ -154,7 +292,7 @@ def finish(
     return sorted(out, key=Finding.sort_key)
 
 
-def check(paths: Sequence[str], config: Config, policy: Policy) -> Result:
+def check(paths: Sequence[str], config: Config, policy: Policy, *, jobs: int = 1, use_cache: bool = False) -> Result:
     files = collect(paths, config)
-    by_path, texts = analyse(files, config.root, policy)
+    by_path, texts = analyse(files, config.root, policy, jobs=jobs, use_cache=use_cache)
     return Result(finish(by_path, texts, config), len(files))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
@@ -26,6 +26,16 @@ from minlint.source import Unreadable, parse_module, read_text
 class SourceFile:
     path: Path
     display: str  # as the user gave it, POSIX separators
+
+
+@dataclass
+class Deps:
+    """What one seed's analysis read: the files it parsed and the names it
+    searched for callers of. A cached result stays valid while these files
+    are unchanged and each name is still found in the same files."""
+
+    files: set[Path] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ class Project:
         self.unreadable: dict[Path, Unreadable] = {}
         self.by_name: dict[str, SourceFile] = {}
         self._facts: dict[Path, ModuleFacts | None] = {}
+        self._deps: Deps | None = None
+        self._by_path = {f.path: f for f in self.files}
         overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
         for f in self.files:
             try:
@@ -97,7 +109,20 @@ class Project:
     def seeds(self) -> list[SourceFile]:
         return [f for f in self.files if f.path in self.texts and self._seed_re.search(self.texts[f.path])]
 
+    def display(self, path: Path) -> str:
+        return self._by_path[path].display
+
+    def track(self, deps: Deps | None) -> None:
+        """Record what the analysis reads into *deps* (None: stop recording)."""
+        self._deps = deps
+
+    def files_with(self, word: str) -> list[Path]:
+        pattern = re.compile(rf"\b{re.escape(word)}\b")
+        return [f.path for f in self.files if f.path in self.texts and pattern.search(self.texts[f.path])]
+
     def facts(self, f: SourceFile) -> ModuleFacts | None:
+        if self._deps is not None:
+            self._deps.files.add(f.path)
         if f.path in self._facts:
             return self._facts[f.path]
         facts: ModuleFacts | None = None
@@ -189,14 +214,12 @@ class Project:
         used in a way the index cannot follow (passed as a value, called on an
         unknown object): then its callers are not all known."""
         name = target.name
-        word = re.compile(rf"\b{re.escape(name)}\b")
+        if self._deps is not None:
+            self._deps.words.add(name)
         sites: list[CallSite] = []
         escapes = False
-        for f in self.files:
-            text = self.texts.get(f.path)
-            if text is None or not word.search(text):
-                continue
-            module = self.facts(f)
+        for path in self.files_with(name):
+            module = self.facts(self._by_path[path])
             if module is None:
                 continue
             for fn in (module.module_function, *module.functions.values()):

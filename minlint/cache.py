@@ -1,0 +1,101 @@
+"""The on-disk cache: ``.minlint_cache/`` in the project root.
+
+Two tables, both keyed by content hashes, in one JSON file per (minlint
+version, policy digest, Python version):
+
+- ``syntax``: a file's text hash -> the MIN999 problem of a file no analysis
+  needed (or null): an unchanged file is never parsed again just to know
+  that it parses;
+- ``seeds``: a seed file's findings with what its analysis read (the files
+  it parsed, with their hashes, and the caller searches it made, with the
+  files each name was found in). The entry is reused while all of that is
+  unchanged, so a changed helper re-analyses exactly the seeds that read it.
+
+Writes go to a temporary file in the same folder and are moved into place,
+so concurrent runs never see a half-written cache: the last writer wins and
+each writer's cache is complete and valid on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from minlint import __version__
+from minlint.findings import Finding
+
+CACHE_DIR = ".minlint_cache"
+FORMAT = 1
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    out = asdict(f)
+    out["fields"] = list(f.fields)
+    return out
+
+
+def finding_from_dict(d: dict[str, Any]) -> Finding:
+    return Finding(**{**d, "fields": tuple(d.get("fields", ()))})
+
+
+class Cache:
+    def __init__(self, root: Path, policy_digest: str, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.dir = root / CACHE_DIR
+        key = digest(f"{FORMAT}|{__version__}|{policy_digest}|{sys.version_info[:2]}")
+        self.file = self.dir / f"{key}.json"
+        self.syntax: dict[str, list[Any] | None] = {}
+        self.seeds: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        if enabled:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # no cache, or an unreadable one: start afresh
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            self.syntax = data.get("syntax", {}) or {}
+            self.seeds = data.get("seeds", {}) or {}
+
+    def seed(self, display: str) -> dict[str, Any] | None:
+        return self.seeds.get(display) if self.enabled else None
+
+    def put_seed(self, display: str, entry: dict[str, Any]) -> None:
+        if self.enabled:
+            self.seeds[display] = entry
+            self.dirty = True
+
+    def put_syntax(self, text_hash: str, problem: list[Any] | None) -> None:
+        if self.enabled:
+            self.syntax[text_hash] = problem
+            self.dirty = True
+
+    def save(self, live_hashes: set[str], live_seeds: set[str]) -> None:
+        """Write the cache, keeping only entries of files that still exist."""
+        if not self.enabled or not self.dirty:
+            return
+        syntax = {h: p for h, p in self.syntax.items() if h in live_hashes}
+        seeds = {d: e for d, e in self.seeds.items() if d in live_seeds}
+        try:
+            self.dir.mkdir(exist_ok=True)
+            ignore = self.dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by minlint\n*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"format": FORMAT, "syntax": syntax, "seeds": seeds}, out, separators=(",", ":"))
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only tree still gets checked, only not cached
