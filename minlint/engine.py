@@ -27,7 +27,10 @@ from minlint.index import Deps, Project, SourceFile
 from minlint.policy import Policy
 from minlint.source import Unreadable
 
-NOQA_MIN = re.compile(r"#\s*noqa", re.IGNORECASE)
+NOQA = re.compile(r"#\s*noqa", re.IGNORECASE)
+# a noqa that names a MIN code needs a reason even where there is no finding;
+# any other noqa matters only in files that have findings
+NOQA_MIN = re.compile(r"#\s*noqa\s*:[^\n]*MIN", re.IGNORECASE)
 
 
 class UsageError(Exception):
@@ -286,7 +289,7 @@ def finish(
     for path in paths:
         findings = by_path.get(path, [])
         text = texts.get(path)
-        if text is not None and apply_noqa and NOQA_MIN.search(text):
+        if text is not None and apply_noqa and NOQA.search(text):
             findings = noqa.apply(findings, text, path)
         out.extend(f for f in findings if config.is_selected(f.code, path))
     return sorted(out, key=Finding.sort_key)

@@ -26,6 +26,7 @@ from minlint.countries import country_code
 from minlint.facts import Function, ModuleFacts
 from minlint.names import dotted
 from minlint.policy import Guard
+from minlint.positions import Lazy
 from minlint.vocab import Vocabulary, calls_in
 
 
@@ -44,8 +45,8 @@ class WeakCheck:
 class Verdict:
     holds: bool
     weak: tuple[WeakCheck, ...] = ()
-    why: str = ""  # for a missing check: the path that misses it
-    via: str = ""  # the call site or helper the verdict came through
+    why: str | Lazy = ""  # for a missing check: the path that misses it
+    via: str | Lazy = ""  # the call site or helper the verdict came through
 
 
 HOLDS = Verdict(True)
@@ -209,9 +210,12 @@ class Flow:
         seen = ff.cfg.reachable(ENTRY, blocked_edges=everything)
         if target in seen:
             path = CFG.path_to(seen, target)
-            why = self.describe(ff, path, target, everything)
-            partial = self._partial_validators(ff, path, guard)
-            return Verdict(False, why="; ".join(x for x in (why, partial) if x))
+
+            def why() -> str:
+                parts = (self.describe(ff, path, target, everything), self._partial_validators(ff, path, guard))
+                return "; ".join(x for x in parts if x)
+
+            return Verdict(False, why=Lazy(why))
         if not weak:
             return HOLDS
         seen = ff.cfg.reachable(ENTRY, blocked_edges=strong)
@@ -267,7 +271,7 @@ class Flow:
         for end in (EXIT, RAISE):
             if end in after:
                 path = CFG.path_to(before, target) + CFG.path_to(after, end)
-                return Verdict(False, why=self.describe(ff, path, None, set()))
+                return Verdict(False, why=Lazy(lambda: self.describe(ff, path, None, set())))
         return HOLDS
 
     def record_at(self, fn: Function, node: int, entry_point: bool) -> Verdict:
@@ -311,9 +315,10 @@ class Flow:
                 if not v.holds and not self.vocab.is_disclosure_function(caller):
                     v = self.callers(caller, what, local)
                 if not v.holds:
-                    where = f"{caller.module.display}:{caller.module.line_of(site.call)}"
                     name = "module level" if caller.node is None else f"{caller.qualname}()"
-                    result = Verdict(False, via=f"the call from {name} at {where} is not checked")
+                    result = Verdict(False, via=Lazy(lambda s=site, n=name: (  # type: ignore[misc]
+                        f"the call from {n} at {s.caller.module.display}:{s.caller.module.line_of(s.call)}"
+                        " is not checked")))
                     break
                 weak += v.weak
             if result.holds and weak:

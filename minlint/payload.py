@@ -22,6 +22,7 @@ import libcst as cst
 from minlint.cfg import ENTRY, CFG
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.names import dotted, known_names, last_name
+from minlint.positions import Lazy
 
 if TYPE_CHECKING:
     from minlint.analysis import Analysis
@@ -42,7 +43,7 @@ class Item:
     name: str  # the field, or what the whole/dynamic expression is
     module: ModuleFacts
     node: cst.CSTNode  # where a finding about it is reported
-    via: str = ""  # the helper or call site it came through
+    via: str | Lazy = ""  # the helper or call site it came through
     scope: str | None = None  # qualified name of the function the node is in
 
 
@@ -79,7 +80,7 @@ class Ctx:
     node: int
     env: Mapping[str, tuple[Item, ...] | tuple[str, ...]] = field(default_factory=dict)
     bindings: Mapping[str, tuple[cst.BaseExpression, Ctx]] = field(default_factory=dict)
-    via: str = ""
+    via: str | Lazy = ""
 
 
 def _string(node: cst.CSTNode | None) -> str | None:
@@ -357,8 +358,8 @@ class Payloads:
             node = self.a.flow.flow(site.caller).node_of_call.get(id(site.call))
             if node is None:
                 continue
-            where = f"{site.caller.module.display}:{site.caller.module.line_of(site.call)}"
-            caller = Ctx(site.caller, node, via=f"via the call of {fn.name}() at {where}")
+            caller = Ctx(site.caller, node, via=Lazy(lambda s=site: (  # type: ignore[misc]
+                f"via the call of {fn.name}() at {s.caller.module.display}:{s.caller.module.line_of(s.call)}")))
             out.extend(self.exported(arg, caller, whole))
         return out
 
@@ -520,8 +521,8 @@ class Payloads:
         for a in call.args:
             if a.keyword is not None:
                 bindings[a.keyword.value] = (a.value, ctx)
-        where = f"{fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"
-        via = ctx.via or f"via {fn.name}() in {where}"
+        via = ctx.via or Lazy(lambda: (
+            f"via {fn.name}() in {fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"))
         out: list[Item] = []
         for node in flow.cfg.nodes:
             if node.kind == "return" and node.exprs:

@@ -9,6 +9,8 @@ something to report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
@@ -48,3 +50,20 @@ class Positions:
     def start(self, node: cst.CSTNode) -> tuple[int, int]:
         line, col, _, _ = self.span(node)
         return line, col
+
+
+class Lazy:
+    """Text computed only when a message is actually written: building it
+    may need positions, and positions cost a code generation pass."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._make()
+        return self._text
+
+    def __bool__(self) -> bool:
+        return bool(str(self))

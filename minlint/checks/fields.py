@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from minlint.checks.base import Raw, Rule, where
 from minlint.policy import normalise_field
+from minlint.positions import Lazy
 
 if TYPE_CHECKING:
     from minlint.analysis import Analysis, Disclosure
@@ -31,7 +32,7 @@ class FieldRule(Rule):
     def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
         policy = analysis.policy
         allowed = ", ".join(sorted(policy.allowed))
-        target = where(disclosure)
+        target = Lazy(lambda: where(disclosure))  # a position: only worth computing for a finding
         for expr in disclosure.payload:
             for item in analysis.payloads.exported(expr, _ctx(disclosure), True):
                 via = f" ({item.via})" if item.via else ""
