@@ -1,0 +1,876 @@
+"""Policy packs (SPEC 3): loading, validating and merging ``rules/*.toml``.
+
+A pack is read in three steps. Each file is checked on its own into a plain
+``_Pack`` (so an error names the file and key where it was written), the chain
+of ``extends`` is merged parent first, and the merged result is checked again
+(things only a whole policy can tell: an allowed category that no pack
+defines, a custom guard without a code) and frozen into a :class:`Policy`.
+
+Every problem is a :class:`PolicyError` whose text is one line,
+``<file>: <dotted key>: <what is wrong>; expected <what>``: the CLI prints it
+and exits 2, so a broken pack never shows up as a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from minlint.countries import country_code
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:
+        from importlib.abc import Traversable
+
+__all__ = [
+    "DEFAULT_PACK",
+    "Category",
+    "Guard",
+    "Policy",
+    "PolicyError",
+    "Sink",
+    "load_policy",
+    "normalise_field",
+    "pack_names",
+]
+
+DEFAULT_PACK = "telegram-2018"
+_RULES_PACKAGE = "minlint.rules"
+
+
+class PolicyError(Exception):
+    """One line: '<file>: <dotted key>: <what is wrong>; expected <what>'. str(e) is that line."""
+
+    def __init__(self, file: str, key: str, problem: str, expected: str | None = None) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        self.expected = expected
+        text = f"{file}: {key}: {problem}"
+        if expected:
+            text += f"; expected {expected}"
+        # The CLI prints this as one diagnostic line: no part of it may break it.
+        super().__init__(" ".join(text.split()))
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Worker processes (--jobs) send errors back pickled.
+        return (type(self), (self.file, self.key, self.problem, self.expected))
+
+
+# ---------------------------------------------------------------------------
+# Field names
+
+_ACRONYM_BEFORE_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])(?![0-9])")
+_LOWER_BEFORE_UPPER = re.compile(r"([a-z0-9])([A-Z])(?![0-9])")
+_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def normalise_field(name: str) -> str:
+    """camelCase -> snake_case, lower case, leading underscores dropped: 'lastIP'->'last_ip', '_Phone'->'phone', 'IPAddress'->'ip_address', 'phoneNumber'->'phone_number'."""
+    # The (?![0-9]) lookaheads keep version suffixes whole: "IPv6" -> "ipv6" and
+    # "clientIpV4" -> "client_ipv4", which is how the default patterns spell them.
+    text = _ACRONYM_BEFORE_WORD.sub(r"\1_\2", name.strip())
+    text = _LOWER_BEFORE_UPPER.sub(r"\1_\2", text)
+    # Dict keys and headers also come as "phone-number" or "Phone Number".
+    text = _SEPARATORS.sub("_", text)
+    return text.lower().lstrip("_")
+
+
+# ---------------------------------------------------------------------------
+# The policy
+
+
+@dataclass(frozen=True)
+class Sink:
+    name: str  # "disclose" or dotted "portal.push"
+    payload: tuple[int | str, ...] | None  # None: every argument; else indexes and/or keywords
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    aliases: frozenset[str]  # normalised
+    patterns: tuple[re.Pattern[str], ...]  # matched with fullmatch
+    fides: str | None
+
+
+@dataclass(frozen=True)
+class Guard:
+    id: str
+    code: str
+    title: str
+    calls: tuple[str, ...]
+    predicates: tuple[str, ...]
+    decorators: tuple[str, ...]
+    subjects: tuple[str, ...]
+    blocked: tuple[str, ...]  # ISO 3166-1 alpha-2 codes
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    files: tuple[str, ...]
+    allowed: frozenset[str]
+    context: frozenset[str]
+    categories: tuple[Category, ...]
+    decorators: tuple[str, ...]
+    sinks: tuple[Sink, ...]
+    exits: tuple[str, ...]
+    guards: tuple[Guard, ...]
+    transparency_calls: tuple[str, ...]
+    digest: str
+    # Every field of every file is classified, mostly the same few names again.
+    _memo: dict[str, str | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def category_of(self, field: str) -> str | None:
+        """The category of an already normalised field name, or None if it has none."""
+        try:
+            return self._memo[field]
+        except KeyError:
+            pass
+        found: str | None = None
+        for category in self.categories:
+            if field in category.aliases:
+                found = category.name
+                break
+        else:
+            for category in self.categories:
+                if any(p.fullmatch(field) for p in category.patterns):
+                    found = category.name
+                    break
+        self._memo[field] = found
+        return found
+
+    def is_context(self, field: str) -> bool:
+        return field in self.context
+
+    def is_allowed(self, field: str) -> bool:
+        category = self.category_of(field)
+        return category is not None and category in self.allowed
+
+    def fides_of(self, category: str) -> str | None:
+        for entry in self.categories:
+            if entry.name == category:
+                return entry.fides
+        return None
+
+    def guard(self, id: str) -> Guard | None:
+        for entry in self.guards:
+            if entry.id == id:
+                return entry
+        return None
+
+
+# The three guards of SPEC 2.3 have fixed codes; packs add others in MIN206..MIN299.
+KNOWN_GUARDS: dict[str, tuple[str, str]] = {
+    "court_order": ("MIN201", "court-order check"),
+    "jurisdiction": ("MIN202", "jurisdiction check"),
+    "terror_suspect": ("MIN203", "terror-suspect check"),
+}
+_CUSTOM_CODES = range(206, 300)
+
+# ---------------------------------------------------------------------------
+# Pathological patterns
+#
+# Patterns run against every field name of every checked file, so one that
+# backtracks exponentially hangs the checker on an innocent long name. The
+# classic cause is a nested quantifier: an unbounded repeat (*, +, {n,}) whose
+# body contains another repeat of variable length, as in (a+)+, (\w*)* or
+# (\w+_)*. Then a run of n characters can be split between the inner and the
+# outer loop in exponentially many ways, and a failing match tries them all.
+# (A fixed-length inner repeat, (\d{3})+, or an optional group, (\w+_)?, has
+# no such choice.)
+# Reading the text of a pattern cannot tell (a+)+ from \(a+\)+ or [(a+)]+, so
+# the check walks the parse tree of Python's own regex parser. It is
+# deliberately simple and conservative: overlapping alternatives such as
+# (a|a)* are not found, and a harmless (\w+\.)* is refused (rewrite it
+# without the outer repeat, field names are flat).
+
+_sre: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
+_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT} | (
+    {_sre.POSSESSIVE_REPEAT} if hasattr(_sre, "POSSESSIVE_REPEAT") else set()
+)
+
+
+def _subpatterns(value: object) -> Iterator[Any]:
+    """The sub-patterns inside one opcode argument (groups, branches, lookarounds)."""
+    if isinstance(value, _sre.SubPattern):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _subpatterns(item)
+
+
+def _nested_quantifier(tree: Any, inside_unbounded: bool = False) -> bool:
+    for op, av in tree:
+        if op in _REPEATS:
+            low, high, body = av
+            variable = high > 1 and high != low
+            if inside_unbounded and variable:
+                return True
+            if _nested_quantifier(body, inside_unbounded or high == _sre.MAXREPEAT):
+                return True
+        else:
+            for sub in _subpatterns(av):
+                if _nested_quantifier(sub, inside_unbounded):
+                    return True
+    return False
+
+
+def _is_pathological(pattern: str) -> bool:
+    return _nested_quantifier(_sre.parse(pattern))
+
+
+def _upper_literal(tree: Any) -> str | None:
+    """An upper-case letter the pattern requires, which no normalised name has."""
+    for op, av in tree:
+        if op == _sre.LITERAL and chr(av).isupper():
+            return chr(av)
+        if op == _sre.IN:
+            for item_op, item_av in av:
+                if item_op == _sre.LITERAL and chr(item_av).isupper():
+                    return chr(item_av)
+        if op == _sre.SUBPATTERN and av[1] & re.IGNORECASE:
+            continue  # (?i:...)
+        for sub in _subpatterns(av):
+            found = _upper_literal(sub)
+            if found:
+                return found
+    return None
+
+
+def _needs_upper_case(pattern: str) -> str | None:
+    tree = _sre.parse(pattern)
+    if tree.state.flags & re.IGNORECASE:
+        return None
+    return _upper_literal(tree)
+
+
+# ---------------------------------------------------------------------------
+# One file, checked
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FIDES = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
+_CODE = re.compile(r"MIN[0-9]{3}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+_TOP_KEYS = ("policy", "fields", "disclosure", "guards", "transparency")
+_POLICY_KEYS = ("name", "extends")
+_FIELDS_KEYS = ("allowed", "context", "categories")
+_CATEGORY_KEYS = ("aliases", "patterns", "fides")
+_DISCLOSURE_KEYS = ("decorators", "sinks", "exits")
+_SINK_KEYS = ("name", "payload")
+_GUARD_KEYS = ("id", "code", "title", "calls", "predicates", "decorators", "subjects", "blocked")
+_GUARD_LISTS = ("calls", "predicates", "decorators", "subjects", "blocked")
+_TRANSPARENCY_KEYS = ("calls",)
+
+_NAME_EXPECTED = "a Python name or dotted name such as \"verify_court_order\" or \"portal.push\""
+
+
+@dataclass
+class _Category:
+    aliases: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
+    fides: str | None = None
+
+
+@dataclass
+class _Guard:
+    code: str | None = None
+    title: str | None = None
+    lists: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _GUARD_LISTS})
+
+
+@dataclass
+class _Pack:
+    """One file's content, or the merge of a chain; lists keep order, no duplicates."""
+
+    files: list[str]
+    name: str | None = None
+    extends: str = ""
+    allowed: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    categories: dict[str, _Category] = field(default_factory=dict)
+    decorators: list[str] = field(default_factory=list)
+    sinks: dict[str, tuple[int | str, ...] | None] = field(default_factory=dict)
+    exits: list[str] = field(default_factory=list)
+    guards: dict[str, _Guard] = field(default_factory=dict)
+    transparency: list[str] = field(default_factory=list)
+    # (path, mtime_ns, size) of each file as read; None once a file cannot be stat'ed.
+    stamps: list[tuple[str, int, int]] | None = field(default_factory=list)
+
+
+def _add(target: list[str], items: Iterable[str]) -> None:
+    for item in items:
+        if item not in target:
+            target.append(item)
+
+
+def _show(value: object) -> str:
+    # Quoted as written, so a pattern's backslashes are not doubled as JSON would.
+    if isinstance(value, str) and '"' not in value and value.isprintable():
+        text = f'"{value}"'
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({_show(value)})"
+    if isinstance(value, str):
+        return f"a string ({_show(value)})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a float ({value})"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"
+
+
+def _key(prefix: str, part: str) -> str:
+    shown = part if _BARE_KEY.fullmatch(part) else json.dumps(part, ensure_ascii=False)
+    return f"{prefix}.{shown}" if prefix else shown
+
+
+class _Reader:
+    """Checks the raw TOML of one file; every complaint names this file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, key: str, problem: str, expected: str | None = None) -> NoReturn:
+        raise PolicyError(self.file, key, problem, expected)
+
+    def table(self, value: object, key: str, expected: str = "a table") -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(key, f"got {_kind(value)}", expected)
+        return value
+
+    def keys(self, table: dict[str, Any], allowed: Sequence[str], prefix: str) -> None:
+        for name in table:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.fail(_key(prefix, name), f"unknown key{hint}", "one of " + ", ".join(allowed))
+
+    def string(self, value: object, key: str, expected: str = "a string") -> str:
+        if not isinstance(value, str):
+            self.fail(key, f"got {_kind(value)}", expected)
+        return value
+
+    def strings(self, value: object, key: str) -> list[str]:
+        """Every item, duplicates included, so that indexes in errors are the file's."""
+        if not isinstance(value, list):
+            self.fail(key, f"got {_kind(value)}", "a list of strings")
+        out: list[str] = []
+        for i, item in enumerate(value):
+            text = self.string(item, f"{key}[{i}]", "a string (in a list of strings)")
+            if not text.strip():
+                self.fail(f"{key}[{i}]", "empty string", "a non-empty string")
+            out.append(text)
+        return out
+
+    def names(self, value: object, key: str) -> list[str]:
+        out: list[str] = []
+        for i, text in enumerate(self.strings(value, key)):
+            if not _NAME.fullmatch(text):
+                self.fail(f"{key}[{i}]", f"{_show(text)} is not a name", _NAME_EXPECTED)
+            _add(out, [text])
+        return out
+
+    def fields(self, value: object, key: str) -> list[str]:
+        out: list[str] = []
+        for i, text in enumerate(self.strings(value, key)):
+            name = normalise_field(text)
+            if not _IDENTIFIER.fullmatch(name):
+                self.fail(f"{key}[{i}]", f"{_show(text)} is not a field name",
+                          "a field name such as \"last_ip\" or \"phoneNumber\"")
+            _add(out, [name])
+        return out
+
+
+def _read_pack(data: dict[str, Any], file: str, stem: str) -> _Pack:
+    r = _Reader(file)
+    r.keys(data, _TOP_KEYS, "")
+    pack = _Pack(files=[file])
+
+    meta = r.table(data.get("policy", {}), "policy")
+    r.keys(meta, _POLICY_KEYS, "policy")
+    if "name" in meta:
+        pack.name = r.string(meta["name"], "policy.name").strip()
+        if not pack.name:
+            r.fail("policy.name", "empty string", "a non-empty name")
+    pack.name = pack.name or stem
+    if "extends" in meta:
+        pack.extends = r.string(
+            meta["extends"], "policy.extends", "a pack name or a path to a .toml file (\"\" for none)"
+        ).strip()
+
+    fields_ = r.table(data.get("fields", {}), "fields")
+    r.keys(fields_, _FIELDS_KEYS, "fields")
+    if "allowed" in fields_:
+        _add(pack.allowed, r.strings(fields_["allowed"], "fields.allowed"))
+    if "context" in fields_:
+        pack.context = r.fields(fields_["context"], "fields.context")
+    categories = r.table(fields_.get("categories", {}), "fields.categories")
+    for cname, raw in categories.items():
+        ckey = _key("fields.categories", cname)
+        if not cname.strip():
+            r.fail(ckey, "empty category name", "a name such as \"ip_address\"")
+        pack.categories[cname] = _read_category(r, r.table(raw, ckey), ckey)
+
+    disclosure = r.table(data.get("disclosure", {}), "disclosure")
+    r.keys(disclosure, _DISCLOSURE_KEYS, "disclosure")
+    if "decorators" in disclosure:
+        pack.decorators = r.names(disclosure["decorators"], "disclosure.decorators")
+    if "exits" in disclosure:
+        pack.exits = r.names(disclosure["exits"], "disclosure.exits")
+    if "sinks" in disclosure:
+        pack.sinks = _read_sinks(r, disclosure["sinks"], "disclosure.sinks")
+
+    guards = data.get("guards", [])
+    if not isinstance(guards, list):
+        r.fail("guards", f"got {_kind(guards)}", "an array of tables ([[guards]])")
+    for i, raw in enumerate(guards):
+        gkey = f"guards[{i}]"
+        gid, guard = _read_guard(r, r.table(raw, gkey, "a table ([[guards]] entry)"), gkey)
+        if gid in pack.guards:  # the same id twice in one file: one guard
+            _merge_guard(pack.guards[gid], guard)
+        else:
+            pack.guards[gid] = guard
+
+    transparency = r.table(data.get("transparency", {}), "transparency")
+    r.keys(transparency, _TRANSPARENCY_KEYS, "transparency")
+    if "calls" in transparency:
+        pack.transparency = r.names(transparency["calls"], "transparency.calls")
+    return pack
+
+
+def _read_category(r: _Reader, raw: dict[str, Any], key: str) -> _Category:
+    r.keys(raw, _CATEGORY_KEYS, key)
+    category = _Category()
+    if "aliases" in raw:
+        category.aliases = r.fields(raw["aliases"], f"{key}.aliases")
+    if "patterns" in raw:
+        for i, pattern in enumerate(r.strings(raw["patterns"], f"{key}.patterns")):
+            pkey = f"{key}.patterns[{i}]"
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                r.fail(pkey, f"bad regular expression {_show(pattern)}: {exc}",
+                       "a Python regular expression")
+            if _is_pathological(pattern):
+                r.fail(pkey, f"{_show(pattern)} nests a repeat inside a repeat "
+                       "(catastrophic backtracking on long names)",
+                       "a pattern without nested quantifiers, e.g. '(\\w+_)?ip' not '(\\w+_)*ip'")
+            upper = _needs_upper_case(pattern)
+            if upper:
+                # Patterns see names after normalise_field, which lower-cases them.
+                r.fail(pkey, f"{_show(pattern)} requires {upper!r}, but field names are "
+                       "matched in lower case (lastIP is last_ip)",
+                       "a lower-case pattern such as '(\\w+_)?ip'")
+            _add(category.patterns, [pattern])
+    if "fides" in raw:
+        fides = r.string(raw["fides"], f"{key}.fides")
+        if not _FIDES.fullmatch(fides):
+            r.fail(f"{key}.fides", f"{_show(fides)} is not a fideslang key",
+                   "a dotted data category such as \"user.contact.phone_number\"")
+        category.fides = fides
+    return category
+
+
+def _read_sinks(r: _Reader, raw: object, key: str) -> dict[str, tuple[int | str, ...] | None]:
+    if not isinstance(raw, list):
+        r.fail(key, f"got {_kind(raw)}", "a list of sink names or { name = ..., payload = [...] } tables")
+    sinks: dict[str, tuple[int | str, ...] | None] = {}
+    for i, item in enumerate(raw):
+        skey = f"{key}[{i}]"
+        payload: tuple[int | str, ...] | None = None
+        if isinstance(item, str):
+            name = item
+        elif isinstance(item, dict):
+            r.keys(item, _SINK_KEYS, skey)
+            if "name" not in item:
+                r.fail(f"{skey}.name", "missing", "the sink's name, as in { name = \"disclose\" }")
+            name = r.string(item["name"], f"{skey}.name")
+            if "payload" in item:
+                payload = _read_payload(r, item["payload"], f"{skey}.payload")
+        else:
+            r.fail(skey, f"got {_kind(item)}", "a sink name or a { name = ..., payload = [...] } table")
+        if not _NAME.fullmatch(name):
+            r.fail(skey, f"{_show(name)} is not a name", _NAME_EXPECTED)
+        if name in sinks and sinks[name] != payload:
+            r.fail(skey, f"sink {name!r} is listed twice with different payloads",
+                   "one entry per sink")
+        sinks[name] = payload
+    return sinks
+
+
+def _read_payload(r: _Reader, raw: object, key: str) -> tuple[int | str, ...]:
+    expected = "argument positions (integers >= 0) and/or keyword names"
+    if not isinstance(raw, list):
+        r.fail(key, f"got {_kind(raw)}", f"a list of {expected}")
+    if not raw:
+        r.fail(key, "empty list", f"a non-empty list of {expected} (leave payload out to mean every argument)")
+    out: list[int | str] = []
+    for i, item in enumerate(raw):
+        ok = (isinstance(item, int) and not isinstance(item, bool) and item >= 0) or (
+            isinstance(item, str) and _IDENTIFIER.fullmatch(item) is not None
+        )
+        if not ok:
+            r.fail(f"{key}[{i}]", f"got {_kind(item)}", "an argument position (integer >= 0) or a keyword name")
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def _read_guard(r: _Reader, raw: dict[str, Any], key: str) -> tuple[str, _Guard]:
+    r.keys(raw, _GUARD_KEYS, key)
+    if "id" not in raw:
+        r.fail(f"{key}.id", "missing", "a guard id such as \"court_order\"")
+    gid = r.string(raw["id"], f"{key}.id")
+    if not _IDENTIFIER.fullmatch(gid):
+        r.fail(f"{key}.id", f"{_show(gid)} is not an identifier", "a guard id such as \"court_order\"")
+    guard = _Guard()
+    if "code" in raw:
+        code = r.string(raw["code"], f"{key}.code")
+        if gid in KNOWN_GUARDS:
+            fixed = KNOWN_GUARDS[gid][0]
+            if code != fixed:
+                r.fail(f"{key}.code", f"guard {gid!r} has the fixed code {fixed}, got {_show(code)}",
+                       f"{fixed} or no code")
+        elif not (_CODE.fullmatch(code) and int(code[3:]) in _CUSTOM_CODES):
+            r.fail(f"{key}.code", f"{_show(code)} is not a code for a custom guard",
+                   "a code from MIN206 to MIN299")
+        guard.code = code
+    if "title" in raw:
+        guard.title = r.string(raw["title"], f"{key}.title").strip() or None
+    for name in _GUARD_LISTS:
+        if name not in raw:
+            continue
+        lkey = f"{key}.{name}"
+        if name == "blocked":
+            guard.lists[name] = _read_blocked(r, raw[name], lkey)
+        else:
+            guard.lists[name] = r.names(raw[name], lkey)
+    return gid, guard
+
+
+def _read_blocked(r: _Reader, raw: object, key: str) -> list[str]:
+    out: list[str] = []
+    for i, text in enumerate(r.strings(raw, key)):
+        code = country_code(text)
+        if code is None:
+            r.fail(f"{key}[{i}]", f"{_show(text)} is not an ISO 3166 country",
+                   "an alpha-2 or alpha-3 code or an English country name such as \"RU\" or \"Russia\"")
+        _add(out, [code])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Merging and the whole-policy checks
+
+
+def _merge_guard(parent: _Guard, child: _Guard) -> None:
+    parent.code = child.code or parent.code
+    parent.title = child.title or parent.title
+    for name in _GUARD_LISTS:
+        _add(parent.lists[name], child.lists[name])
+
+
+def _merge(parent: _Pack, child: _Pack) -> _Pack:
+    """Child into parent: lists append new items, tables merge, child's scalars win."""
+    parent.files.extend(child.files)
+    if parent.stamps is None or child.stamps is None:
+        parent.stamps = None
+    else:
+        parent.stamps.extend(child.stamps)
+    parent.name = child.name
+    _add(parent.allowed, child.allowed)
+    _add(parent.context, child.context)
+    for cname, category in child.categories.items():
+        mine = parent.categories.setdefault(cname, _Category())
+        _add(mine.aliases, category.aliases)
+        _add(mine.patterns, category.patterns)
+        mine.fides = category.fides or mine.fides
+    _add(parent.decorators, child.decorators)
+    for sink, payload in child.sinks.items():
+        parent.sinks[sink] = payload  # a child may narrow or widen a parent's payload
+    _add(parent.exits, child.exits)
+    for gid, guard in child.guards.items():
+        if gid in parent.guards:
+            _merge_guard(parent.guards[gid], guard)
+        else:
+            parent.guards[gid] = guard
+    _add(parent.transparency, child.transparency)
+    return parent
+
+
+def _check_whole(pack: _Pack, file: str) -> None:
+    """Checks that need the merged chain; *file* is the pack that completed it."""
+    for name in pack.allowed:
+        if name not in pack.categories:
+            defined = ", ".join(pack.categories) or "none defined"
+            raise PolicyError(file, "fields.allowed", f"category {name!r} is not defined",
+                              f"a category of fields.categories ({defined})")
+    used: dict[str, str] = {}
+    for gid, guard in pack.guards.items():
+        key = f"guards[id={gid}]"
+        if gid not in KNOWN_GUARDS and guard.code is None:
+            raise PolicyError(file, f"{key}.code", f"custom guard {gid!r} has no code",
+                              "a code from MIN206 to MIN299 (court_order, jurisdiction and "
+                              "terror_suspect have their own)")
+        code = guard.code or KNOWN_GUARDS[gid][0]
+        if code in used:
+            raise PolicyError(file, f"{key}.code", f"{code} is already the code of guard {used[code]!r}",
+                              "a code no other guard uses")
+        used[code] = gid
+        if not any(guard.lists[n] for n in ("calls", "predicates", "decorators", "subjects")):
+            raise PolicyError(file, key, f"guard {gid!r} can never hold: it has no calls, "
+                              "predicates, decorators or subjects",
+                              "at least one of calls, predicates, decorators or subjects")
+
+
+def _freeze(pack: _Pack) -> Policy:
+    categories = tuple(
+        Category(
+            name=name,
+            aliases=frozenset(c.aliases),
+            patterns=tuple(re.compile(p) for p in c.patterns),
+            fides=c.fides,
+        )
+        for name, c in pack.categories.items()
+    )
+    guards = tuple(
+        Guard(
+            id=gid,
+            code=g.code or KNOWN_GUARDS[gid][0],
+            title=g.title or (KNOWN_GUARDS[gid][1] if gid in KNOWN_GUARDS
+                              else gid.replace("_", "-") + " check"),
+            calls=tuple(g.lists["calls"]),
+            predicates=tuple(g.lists["predicates"]),
+            decorators=tuple(g.lists["decorators"]),
+            subjects=tuple(g.lists["subjects"]),
+            blocked=tuple(g.lists["blocked"]),
+        )
+        for gid, g in pack.guards.items()
+    )
+    sinks = tuple(Sink(name, payload) for name, payload in pack.sinks.items())
+    # The digest keys caches of results, so it covers what changes findings
+    # (the content), not where the files happen to be installed.
+    canonical = {
+        "format": 1,
+        "name": pack.name,
+        "allowed": sorted(pack.allowed),
+        "context": sorted(pack.context),
+        "categories": [
+            [c.name, sorted(c.aliases), [p.pattern for p in c.patterns], c.fides] for c in categories
+        ],
+        "decorators": list(pack.decorators),
+        "sinks": [[s.name, None if s.payload is None else list(s.payload)] for s in sinks],
+        "exits": list(pack.exits),
+        "guards": [
+            [g.id, g.code, g.title, list(g.calls), list(g.predicates), list(g.decorators),
+             list(g.subjects), list(g.blocked)]
+            for g in guards
+        ],
+        "transparency": list(pack.transparency),
+    }
+    digest = hashlib.sha256(
+        json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    ).hexdigest()
+    return Policy(
+        name=pack.name or "",
+        files=tuple(pack.files),
+        allowed=frozenset(pack.allowed),
+        context=frozenset(pack.context),
+        categories=categories,
+        decorators=tuple(pack.decorators),
+        sinks=sinks,
+        exits=tuple(pack.exits),
+        guards=guards,
+        transparency_calls=tuple(pack.transparency),
+        digest=digest,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Finding and reading files
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A pack file, on disk or inside the installed package (maybe a zip)."""
+
+    file: str  # shown in errors and in Policy.files
+    identity: str  # what cycle detection compares: one file reached two ways is one
+    resource: Traversable
+    folder: Traversable  # base of a relative `extends`
+    stem: str
+
+
+def _rules() -> Traversable:
+    try:
+        return resources.files(_RULES_PACKAGE)
+    except ModuleNotFoundError:
+        # A source checkout used without installing: pyproject maps the
+        # top-level rules/ folder to minlint.rules only in a built package.
+        return Path(__file__).resolve().parent.parent / "rules"
+
+
+def pack_names() -> list[str]:
+    """The packs shipped in the package, by name."""
+    try:
+        entries = list(_rules().iterdir())
+    except (ModuleNotFoundError, OSError):
+        return []
+    return sorted(e.name[: -len(".toml")] for e in entries if e.name.endswith(".toml") and e.is_file())
+
+
+def _looks_like_path(spec: str) -> bool:
+    return "/" in spec or "\\" in spec or spec.endswith(".toml")
+
+
+def _resolve(spec: str, base: Traversable, file: str, key: str) -> _Source:
+    spec = spec.strip()
+    wanted = (f"a pack name ({', '.join(pack_names()) or 'none shipped'}) "
+              "or a path to a .toml file")
+    if not spec:
+        raise PolicyError(file, key, "empty", wanted)
+    if not _looks_like_path(spec):
+        resource = _rules().joinpath(f"{spec}.toml")
+        if not resource.is_file():
+            raise PolicyError(file, key, f"unknown pack {spec!r}", wanted)
+        return _Source(str(resource), _identity(resource), resource, _rules(), spec)
+    given = Path(spec).expanduser()
+    if given.is_absolute():
+        target: Traversable = given
+    elif isinstance(base, Path):
+        target = base / given
+    else:  # a relative path beside a pack inside a zipped install
+        target = base.joinpath(*given.parts)
+    if isinstance(target, Path):
+        target = target.resolve()
+    if not target.is_file():
+        raise PolicyError(file, key, f"no such file {_show(str(target))}", wanted)
+    folder = target.parent if isinstance(target, Path) else base
+    stem = given.name.removesuffix(".toml")
+    return _Source(str(target), _identity(target), target, folder, stem)
+
+
+def _identity(resource: Traversable) -> str:
+    return str(resource.resolve()) if isinstance(resource, Path) else repr(resource)
+
+
+def _stamp(resource: Traversable) -> tuple[str, int, int] | None:
+    if not isinstance(resource, Path):
+        return None  # inside a zip: never changes, but cannot be stat'ed either
+    try:
+        status = os.stat(resource)
+    except OSError:
+        return None
+    return (str(resource), status.st_mtime_ns, status.st_size)
+
+
+def _parse(source: _Source) -> dict[str, Any]:
+    try:
+        text = source.resource.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(source.file, "file", f"not UTF-8 ({exc.reason})", "a UTF-8 TOML file") from None
+    except OSError as exc:
+        raise PolicyError(source.file, "file", f"cannot read it ({exc.strerror or exc})",
+                          "a readable TOML file") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where, message = describe_toml_error(exc, text)
+        raise PolicyError(source.file, where, f"invalid TOML: {message}", "valid TOML") from None
+
+
+def describe_toml_error(exc: Exception, text: str) -> tuple[str, str]:
+    """('line 3, column 5', message) from a TOMLDecodeError, for a one-line error."""
+    message = str(exc)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if found:
+        return f"line {found.group(1)}, column {found.group(2)}", message[: found.start()]
+    # "(at end of document)": something was left open; point at the last line
+    # that has anything on it rather than at an empty tail.
+    return f"line {max(1, len(text.rstrip().splitlines()))}", message
+
+
+def _load(source: _Source, chain: tuple[_Source, ...]) -> _Pack:
+    stamp = _stamp(source.resource)  # before reading: a later edit must not look cached
+    pack = _read_pack(_parse(source), source.file, source.stem)
+    pack.stamps = None if stamp is None else [stamp]
+    if not pack.extends:
+        _check_whole(pack, source.file)
+        return pack
+    parent_source = _resolve(pack.extends, source.folder, source.file, "policy.extends")
+    path = (*chain, source)
+    seen = [s.identity for s in path]
+    if parent_source.identity in seen:
+        loop = [s.file for s in path[seen.index(parent_source.identity):]] + [parent_source.file]
+        raise PolicyError(source.file, "policy.extends", "extends cycle " + " -> ".join(loop),
+                          "a chain of packs that ends in a pack without extends")
+    parent = _load(parent_source, path)
+    merged = _merge(parent, pack)
+    _check_whole(merged, source.file)
+    return merged
+
+
+def load_policy(
+    spec: str,
+    base_dir: Path,
+    *,
+    origin: str | None = None,
+    origin_key: str = "policy",
+) -> Policy:
+    """spec is a pack name (a `<name>.toml` shipped in the minlint.rules package, found with importlib.resources) or a path (has a '/' or '\\' or ends with .toml; relative to base_dir). `extends` in a pack is resolved the same way, relative to that pack's folder. Raises PolicyError.
+
+    *origin* and *origin_key* say where *spec* was written (a pyproject.toml
+    and ``tool.minlint.policy``, or the command line and ``--policy``), for the
+    error when it names no pack.
+    """
+    base = Path(base_dir).absolute()
+    key = (spec, str(base), origin, origin_key)
+    hit = _LOADED.get(key)
+    if hit is not None and all(_stamp(Path(s[0])) == s for s in hit[0]):
+        return hit[1]
+    source = _resolve(spec, base, origin or spec, origin_key)
+    pack = _load(source, ())
+    policy = _freeze(pack)
+    if pack.stamps is not None:
+        _LOADED[key] = (tuple(pack.stamps), policy)
+    return policy
+
+
+# The flake8 plugin asks for the policy once per checked file and the language
+# server on every keystroke; re-reading is skipped while no pack file changed.
+_LOADED: dict[tuple[str, str, str | None, str], tuple[tuple[tuple[str, int, int], ...], Policy]] = {}
