@@ -1,0 +1,236 @@
+"""``--format sarif``: SARIF 2.1.0 for GitHub code scanning and other viewers.
+
+What GitHub needs beyond the schema: rules with help, a ``ruleId`` and
+``level`` per result, a physical location whose URI is relative to the
+checkout (``uriBaseId``), and ``partialFingerprints`` that survive unrelated
+edits — GitHub uses them to keep an alert the same alert across commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+from minlint import __version__
+from minlint.codes import CODES, Code, describe
+from minlint.findings import Finding
+from minlint.ruledocs import NoPage, absolute_links, page, plain_links, section, url
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/minlint/minlint"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "minlint/v1"
+
+# GitHub ranks alerts of rules tagged "security" by this CVSS-like score
+# (>= 9 critical, >= 7 high, >= 4 medium). Sending data to a blocked country
+# or without any court order is the promise broken outright; a missing
+# transparency record or a missing reason hides a disclosure from review.
+_SECURITY_SEVERITY = {
+    "MIN101": "7.5",
+    "MIN102": "8.0",
+    "MIN103": "6.5",
+    "MIN201": "8.5",
+    "MIN202": "8.5",
+    "MIN203": "8.0",
+    "MIN204": "7.5",
+    "MIN205": "9.0",
+    "MIN301": "6.0",
+    "MIN901": "3.0",
+    "MIN999": "5.0",  # a file minlint could not read is a file nobody checked
+}
+_CUSTOM_GUARD_SEVERITY = "7.5"
+
+_GROUP_TAGS = {"1": "data-minimization", "2": "required-check", "3": "transparency"}
+
+
+def relative_path(path: str, root: Path | None) -> PurePosixPath | None:
+    """*path* (as given, relative to the current directory) relative to *root*.
+
+    None when the file lies outside *root*. Paths are compared without
+    resolving symlinks first, then resolved, so a root reached through a
+    symlink (macOS /tmp) still matches.
+    """
+    base = root if root is not None else Path.cwd()
+    target = Path(path)
+    for resolve in (os.path.abspath, os.path.realpath):
+        try:
+            rel = Path(resolve(target)).relative_to(Path(resolve(base)))
+        except ValueError:
+            continue
+        return PurePosixPath(rel.as_posix())
+    return None
+
+
+def _artifact_location(path: str, root: Path | None) -> dict[str, object]:
+    rel = relative_path(path, root)
+    if rel is None:
+        # Outside the root a relative reference would point somewhere else;
+        # an absolute file URI is still correct.
+        return {"uri": Path(os.path.abspath(path)).as_uri()}
+    # A URI reference: spaces, '%', '#', '?', ':' and non-ASCII must be escaped
+    # or the path would be read as something else.
+    return {"uri": quote(rel.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(f: Finding) -> dict[str, int]:
+    start_column = max(f.column, 1)
+    end_line = max(f.end_line or f.line, f.line)
+    region = {"startLine": max(f.line, 1), "startColumn": start_column, "endLine": end_line}
+    # endColumn is exclusive in SARIF as in Finding. When the end is unknown or
+    # would make an empty region, leave it out: SARIF then means "to the end of
+    # the line", which highlights something instead of nothing.
+    if f.end_column and (end_line > f.line or f.end_column > start_column):
+        region["endColumn"] = f.end_column
+    return region
+
+
+def _fingerprint_base(f: Finding, location: dict[str, object]) -> str:
+    # No line numbers: an alert must stay the same alert when code is added
+    # above it. The path is the root-relative one, so the checkout location
+    # does not matter either.
+    source = " ".join(f.source_line.split())
+    return "\0".join((f.code, str(location["uri"]), f.function or "", source))
+
+
+def fingerprints(findings: Sequence[Finding], root: Path | None = None) -> list[str]:
+    """The ``minlint/v1`` partial fingerprint of each finding, in order.
+
+    Identical keys (the same line text twice in one function) are told apart
+    by their occurrence number, counted in the findings' order.
+    """
+    seen: Counter[str] = Counter()
+    out: list[str] = []
+    for f in findings:
+        base = _fingerprint_base(f, _artifact_location(f.path, root))
+        occurrence = seen[base]
+        seen[base] += 1
+        out.append(hashlib.sha256(f"{base}\0{occurrence}".encode()).hexdigest())
+    return out
+
+
+def _tags(code: str) -> list[str]:
+    tags = ["privacy", "security"]
+    group = _GROUP_TAGS.get(code[3:4])
+    if code == "MIN901":
+        group = "suppression"
+    elif code == "MIN999":
+        group = "parse-error"
+    if group:
+        tags.append(group)
+    return tags
+
+
+def _unwrap(markdown: str) -> str:
+    # Viewers wrap plain text themselves; the page's hard line breaks would
+    # show as ragged lines. Paragraphs and list items stay apart.
+    paragraphs = []
+    for par in markdown.split("\n\n"):
+        items: list[list[str]] = []
+        for line in par.splitlines():
+            if not items or line.lstrip().startswith("- "):
+                items.append([])
+            items[-1].append(line.strip())
+        paragraphs.append("\n".join(" ".join(item) for item in items if item))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _rule(entry: Code) -> dict[str, object]:
+    rule: dict[str, object] = {
+        "id": entry.code,
+        "name": entry.name,
+        "shortDescription": {"text": entry.summary},
+    }
+    try:
+        markdown = page(entry.code)
+    except NoPage:
+        # Custom guard codes (MIN206–MIN299) come from a policy pack and have
+        # no page; their summary is all there is.
+        rule["fullDescription"] = {"text": entry.summary}
+        rule["help"] = {"text": entry.summary, "markdown": entry.summary}
+    else:
+        what = _unwrap(plain_links(section(entry.code, "What it does")))
+        rule["fullDescription"] = {"text": what or entry.summary}
+        # GitHub renders `markdown` on the alert page, where links relative to
+        # docs/rules/ would break; `text` is for viewers without Markdown.
+        rule["help"] = {"text": plain_links(markdown), "markdown": absolute_links(markdown)}
+        rule["helpUri"] = url(entry.code)
+    rule["defaultConfiguration"] = {"level": entry.level}
+    rule["properties"] = {
+        "tags": _tags(entry.code),
+        "security-severity": _SECURITY_SEVERITY.get(entry.code, _CUSTOM_GUARD_SEVERITY),
+    }
+    return rule
+
+
+def _result(f: Finding, index: int, level: str, root: Path | None, fingerprint: str) -> dict[str, object]:
+    location: dict[str, object] = {
+        "physicalLocation": {
+            "artifactLocation": _artifact_location(f.path, root),
+            "region": _region(f),
+        }
+    }
+    if f.function:
+        location["logicalLocations"] = [{"fullyQualifiedName": f.function, "kind": "function"}]
+    result: dict[str, object] = {
+        "ruleId": f.code,
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": f.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+    }
+    extra: dict[str, object] = {}
+    if f.fields:
+        extra["fields"] = list(f.fields)
+    if f.guard is not None:
+        extra["guard"] = f.guard
+    if extra:
+        result["properties"] = extra
+    return result
+
+
+def _root_uri(root: Path | None) -> str:
+    uri = Path(os.path.abspath(root if root is not None else Path.cwd())).as_uri()
+    # SARIF §3.14.14: a base URI ends with a slash, or relative URIs would
+    # replace its last segment instead of extending it.
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str, object]:
+    """The SARIF log as a JSON-ready dict."""
+    # Every built-in code has a rule, so the rule table does not depend on what
+    # was found; codes of custom guards are added when they occur.
+    entries = list(CODES.values())
+    for code in dict.fromkeys(f.code for f in findings):
+        if code not in CODES:
+            entries.append(describe(code))
+    index = {entry.code: i for i, entry in enumerate(entries)}
+    results = [
+        _result(f, index[f.code], entries[index[f.code]].level, root, fp)
+        for f, fp in zip(findings, fingerprints(findings, root))
+    ]
+    run: dict[str, object] = {
+        "tool": {
+            "driver": {
+                "name": "minlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(entry) for entry in entries],
+            }
+        },
+        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(root)}},
+        # Finding columns count characters, not the UTF-16 units SARIF assumes.
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(findings: Sequence[Finding], root: Path | None = None) -> str:
+    return json.dumps(document(findings, root), indent=2, ensure_ascii=True) + "\n"
