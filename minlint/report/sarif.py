@@ -194,13 +194,6 @@ def _result(f: Finding, index: int, level: str, root: Path | None, fingerprint: 
     return result
 
 
-def _root_uri(root: Path | None) -> str:
-    uri = Path(os.path.abspath(root if root is not None else Path.cwd())).as_uri()
-    # SARIF §3.14.14: a base URI ends with a slash, or relative URIs would
-    # replace its last segment instead of extending it.
-    return uri if uri.endswith("/") else uri + "/"
-
-
 def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str, object]:
     """The SARIF log as a JSON-ready dict."""
     # Every built-in code has a rule, so the rule table does not depend on what
@@ -224,7 +217,9 @@ def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str,
                 "rules": [_rule(entry) for entry in entries],
             }
         },
-        "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(root)}},
+        # No absolute path: a shared SARIF file must not reveal where it was
+        # made; code scanning resolves %SRCROOT% against its own checkout.
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The root of the checked project."}}},
         # Finding columns count characters, not the UTF-16 units SARIF assumes.
         "columnKind": "unicodeCodePoints",
         "results": results,
