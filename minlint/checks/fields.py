@@ -1,17 +1,4 @@
-"""MIN101, MIN102, MIN103: what a disclosure exports.
-
-The promise allows one thing to leave: the user's IP address and phone
-number. Every field a disclosure's payload carries is classified by the
-policy (``fields.categories``, ``fields.allowed``, ``fields.context``):
-
-- MIN101: a field outside the allowed categories, at the field expression;
-- MIN102: a whole record (``asdict(user)``, ``vars(user)``, ``.values()``...),
-  at the whole-record expression;
-- MIN103: an export that cannot be known statically (``getattr(user, name)``,
-  ``**unknown``), at the dynamic expression.
-
-Cases are run with only these codes selected.
-"""
+"""MIN101, MIN102, MIN103: what a disclosure exports."""
 
 from __future__ import annotations
 
@@ -27,6 +14,21 @@ if TYPE_CHECKING:
 
 
 class FieldRule(Rule):
+    """MIN101, MIN102, MIN103: what a disclosure exports.
+
+    The promise allows one thing to leave: the user's IP address and phone
+    number. Every field a disclosure's payload carries is classified by the
+    policy (``fields.categories``, ``fields.allowed``, ``fields.context``):
+
+    - MIN101: a field outside the allowed categories, at the field expression;
+    - MIN102: a whole record (``asdict(user)``, ``vars(user)``, ``.values()``...),
+      at the whole-record expression;
+    - MIN103: an export that cannot be known statically (``getattr(user, name)``,
+      ``**unknown``), at the dynamic expression.
+
+    Cases are run with only these codes selected.
+    """
+
     codes = ("MIN101", "MIN102", "MIN103")
 
     def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:

@@ -1,19 +1,4 @@
-"""MIN201–MIN205 (and a pack's own MIN206–MIN299): the required checks.
-
-Each ``[[guards]]`` entry of the policy must hold on every path from the
-function's entry to each disclosure (SPEC 2.3): a guard call that completed
-normally, a branch whose failing side cannot reach the disclosure, a guard
-decorator, a validating helper, or (jurisdiction) a comparison against a
-deny-list or an allow-list. A disclosure not guarded inside its function is
-guarded when every call site in the checked code is, transitively;
-disclosure functions are entry points and must guard themselves.
-
-MIN204 (an ``assert`` check) and MIN205 (a deny-list that misses, or an
-allow-list that holds, a blocked jurisdiction) stand in for the guard's code
-at the disclosures they cover: one finding, not two.
-
-Cases are run with only MIN2 codes selected.
-"""
+"""MIN201–MIN205 (and a pack's own MIN206–MIN299): the required checks."""
 
 from __future__ import annotations
 
@@ -27,6 +12,23 @@ if TYPE_CHECKING:
 
 
 class GuardRule(Rule):
+    """MIN201–MIN205 (and a pack's own MIN206–MIN299): the required checks.
+
+    Each ``[[guards]]`` entry of the policy must hold on every path from the
+    function's entry to each disclosure (SPEC 2.3): a guard call that completed
+    normally, a branch whose failing side cannot reach the disclosure, a guard
+    decorator, a validating helper, or (jurisdiction) a comparison against a
+    deny-list or an allow-list. A disclosure not guarded inside its function is
+    guarded when every call site in the checked code is, transitively;
+    disclosure functions are entry points and must guard themselves.
+
+    MIN204 (an ``assert`` check) and MIN205 (a deny-list that misses, or an
+    allow-list that holds, a blocked jurisdiction) stand in for the guard's code
+    at the disclosures they cover: one finding, not two.
+
+    Cases are run with only MIN2 codes selected.
+    """
+
     codes = ("MIN201", "MIN202", "MIN203", "MIN204", "MIN205")
 
     def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:

@@ -1,12 +1,4 @@
-"""MIN301: every disclosure goes into the transparency report.
-
-A call of one of ``transparency.calls`` must lie on every path through the
-disclosure: before it or after it (a ``finally`` counts; code after a
-``return`` does not), in the same function or, when the function is not a
-disclosure function, in every caller (SPEC 2.4).
-
-Cases are run with only MIN3 codes selected.
-"""
+"""MIN301: every disclosure goes into the transparency report."""
 
 from __future__ import annotations
 
@@ -20,6 +12,16 @@ if TYPE_CHECKING:
 
 
 class TransparencyRule(Rule):
+    """MIN301: every disclosure goes into the transparency report.
+
+    A call of one of ``transparency.calls`` must lie on every path through the
+    disclosure: before it or after it (a ``finally`` counts; code after a
+    ``return`` does not), in the same function or, when the function is not a
+    disclosure function, in every caller (SPEC 2.4).
+
+    Cases are run with only MIN3 codes selected.
+    """
+
     codes = ("MIN301",)
 
     def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:

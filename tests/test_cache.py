@@ -1,0 +1,121 @@
+"""The cache re-analyses exactly what changed, and never serves stale findings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from minlint import engine
+from minlint.config import find_config
+
+HANDLER = textwrap.dedent('''
+    from app.payloads import build
+
+    def handler(request, user):
+        verify_court_order(request.order)
+        check_jurisdiction(request.country)
+        require_terror_suspect(request)
+        record_disclosure(request)
+        disclose(build(user))
+''').lstrip()
+PAYLOADS = 'def build(user):\n    return {"ip": user.ip}\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n")
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "handlers.py").write_text(HANDLER)
+    (pkg / "payloads.py").write_text(PAYLOADS)
+    (pkg / "other.py").write_text("def unrelated():\n    return 1\n")
+    return tmp_path
+
+
+def run(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, int, str]], int]:
+    calls = []
+    real = engine.analyse_seed
+
+    def counting(project, policy, seed):  # type: ignore[no-untyped-def]
+        calls.append(seed.display)
+        return real(project, policy, seed)
+
+    monkeypatch.setattr(engine, "analyse_seed", counting)
+    monkeypatch.chdir(root)
+    config = find_config(root)
+    result = engine.check(["."], config, config.load_policy(), use_cache=True)
+    return {(f.path, f.line, f.code) for f in result.findings}, len(calls)
+
+
+def test_warm_run_analyses_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, n1 = run(project, monkeypatch)
+    second, n2 = run(project, monkeypatch)
+    assert first == second == set()
+    assert (n1, n2) == (1, 0)
+
+
+def test_changed_helper_reanalyses_its_seed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(project, monkeypatch)
+    (project / "app" / "payloads.py").write_text(PAYLOADS.replace('"ip": user.ip', '"ip": user.ip, "email": user.email'))
+    found, n = run(project, monkeypatch)
+    assert n == 1
+    assert found == {("app/payloads.py", 2, "MIN101")}
+
+
+def test_unrelated_change_reuses_the_cache(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(project, monkeypatch)
+    (project / "app" / "other.py").write_text("def unrelated():\n    return 2\n")
+    _, n = run(project, monkeypatch)
+    assert n == 0
+
+
+def test_new_unguarded_caller_invalidates(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A helper's guard obligation moves to its callers: a new caller elsewhere
+    must re-analyse the seed even though no file it parsed changed."""
+    helper = textwrap.dedent('''
+        def send(user):
+            disclose({"ip": user.ip})
+
+        def checked(request):
+            verify_court_order(request.order)
+            check_jurisdiction(request.country)
+            require_terror_suspect(request)
+            record_disclosure(request)
+            send(request.user)
+    ''').lstrip()
+    (project / "app" / "handlers.py").write_text(helper)
+    first, _ = run(project, monkeypatch)
+    assert first == set()
+    (project / "app" / "other.py").write_text("from app.handlers import send\n\ndef rogue(r):\n    send(r.user)\n")
+    found, n = run(project, monkeypatch)
+    assert n == 1
+    assert {code for _, _, code in found} >= {"MIN201", "MIN202", "MIN203", "MIN301"}
+
+
+def test_syntax_errors_are_cached_too(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "app" / "broken.py").write_text("def f(:\n")
+    first, _ = run(project, monkeypatch)
+    second, _ = run(project, monkeypatch)
+    assert ("app/broken.py", 1, "MIN999") in first
+    assert first == second
+
+
+def test_no_cache_flag_writes_nothing(project: Path) -> None:
+    subprocess.run([sys.executable, "-m", "minlint", "check", "--no-cache", "."], cwd=project, check=False)
+    assert not (project / ".minlint_cache").exists()
+
+
+def test_concurrent_runs_leave_a_valid_cache(project: Path) -> None:
+    procs = [subprocess.Popen([sys.executable, "-m", "minlint", "check", "--format", "json", "."], cwd=project,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    files = list((project / ".minlint_cache").glob("*.json"))
+    assert len(files) == 1
+    json.loads(files[0].read_text())
