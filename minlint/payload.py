@@ -22,6 +22,7 @@ import libcst as cst
 from minlint.cfg import ENTRY, CFG
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.names import dotted, known_names, last_name
+from minlint.policy import normalise_field
 from minlint.positions import Lazy
 
 if TYPE_CHECKING:
@@ -339,29 +340,30 @@ class Payloads:
         return out
 
     def _param(self, name: str, use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
+        """A parameter holds what its callers pass; with no visible callers,
+        what its name says (by the policy), else it is unknown."""
         if name in ctx.bindings:
             arg, caller = ctx.bindings[name]
             return self.exported(arg, caller, whole)
         fn = ctx.fn
-        if fn.node is None or name in ("self", "cls"):
-            return [self._item("dynamic", f"'{name}', whose contents are unknown", use, ctx)] if whole else []
-        if not whole:
-            return []
-        sites, escapes = self.a.project.call_sites(fn)
-        if escapes or not sites:
+        if fn.node is not None and name not in ("self", "cls"):
+            sites, escapes = self.a.project.call_sites(fn)
+            if sites and not escapes:
+                out: list[Item] = []
+                for site in sites:
+                    arg = _argument_for(site.call, fn, name)
+                    node = self.a.flow.flow(site.caller).node_of_call.get(id(site.call))
+                    if arg is None or node is None:
+                        continue
+                    caller = Ctx(site.caller, node, via=Lazy(lambda s=site: (  # type: ignore[misc]
+                        f"via the call of {fn.name}() at {s.caller.module.display}:{s.caller.module.line_of(s.call)}")))
+                    out.extend(self.exported(arg, caller, whole))
+                return out
+        if self._named_by_policy(name):
+            return [self._item("field", name, use, ctx)]
+        if whole:
             return [self._item("dynamic", f"parameter '{name}', whose callers are not all known", use, ctx)]
-        out: list[Item] = []
-        for site in sites:
-            arg = _argument_for(site.call, fn, name)
-            if arg is None:
-                continue
-            node = self.a.flow.flow(site.caller).node_of_call.get(id(site.call))
-            if node is None:
-                continue
-            caller = Ctx(site.caller, node, via=Lazy(lambda s=site: (  # type: ignore[misc]
-                f"via the call of {fn.name}() at {s.caller.module.display}:{s.caller.module.line_of(s.call)}")))
-            out.extend(self.exported(arg, caller, whole))
-        return out
+        return []
 
     # -- attributes and subscripts ----------------------------------------------
     def _attribute(self, expr: cst.Attribute, ctx: Ctx, whole: bool) -> list[Item]:
@@ -482,13 +484,22 @@ class Payloads:
                 out.extend(self.exported(a.value, ctx, whole or a.keyword is None))
         return out
 
+    def _context(self, item: Item) -> bool:
+        return item.kind == "field" and self.a.policy.is_context(normalise_field(item.name))
+
+    def _named_by_policy(self, name: str) -> bool:
+        field = normalise_field(name)
+        return self.a.policy.is_context(field) or self.a.policy.is_allowed(field)
+
     def _keywords_as_fields(self, args: Iterable[cst.Arg], ctx: Ctx) -> list[Item]:
         out: list[Item] = []
         for a in args:
             if a.keyword is not None:
                 if not _literal(a.value):
-                    out.append(self._item("field", a.keyword.value, a.keyword, ctx))
-                    out.extend(self.exported(a.value, ctx, False))
+                    value = self.exported(a.value, ctx, False)
+                    if not (value and all(self._context(i) for i in value)):
+                        out.append(self._item("field", a.keyword.value, a.keyword, ctx))
+                    out.extend(value)
             elif a.star == "**":
                 out.extend(self._starred(a.value, ctx))
             else:
@@ -549,13 +560,16 @@ class Payloads:
                 continue
             if _literal(el.value):
                 continue  # a constant under any key carries no user data
+            value = self.exported(el.value, ctx, False)
+            if value and all(self._context(i) for i in value):
+                continue  # request metadata under another name is still metadata
             names = self._constant_keys(el.key, ctx)
             if names is not None:
                 out.extend(self._item("field", n, el.key, ctx) for n in names)
             elif not isinstance(el.key, (cst.Integer, cst.Float)):
                 out.append(self._item("dynamic", f"the key {self._code(el.key, ctx)} known only at run time",
                                       el.key, ctx))
-            out.extend(self.exported(el.value, ctx, False))
+            out.extend(value)
         return out
 
     def _comprehension(self, expr: cst.BaseComp, ctx: Ctx) -> list[Item]:

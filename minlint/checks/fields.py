@@ -110,6 +110,11 @@ def handler(user):
 def export_for_analytics(user):
     return {"email": user.email, "messages": user.messages}
 ''',
+        # parameters named as request metadata or allowed fields, with no caller saying otherwise
+        '''
+def push(authority, case_id, phone):
+    send_to_authority(authority, {"phone": phone, "case": case_id})
+''',
         # camelCase and leading underscores are normalised
         '''
 def handler(user):
@@ -222,6 +227,14 @@ def handler(user):
         '''
 def relay(payload):
     disclose(payload)  # expect: MIN103
+''',
+        # a parameter holds what its callers pass, whatever its name says
+        '''
+def send(ip):
+    disclose({"ip": ip})
+
+def handler(user):
+    send(user.email)  # expect: MIN101
 ''',
         # a sink reached through an import alias and a dotted entry
         '''
