@@ -263,22 +263,20 @@ def _finding(r: Raw) -> Finding:
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
     """One finding per (code, line): a field used twice on one line is one finding."""
-    merged: dict[tuple[int, str], Finding] = {}
+    merged: dict[tuple[str, int, str], Finding] = {}
     for f in sorted(findings, key=Finding.sort_key):
-        key = (f.line, f.code)
-        if key not in merged:
+        key = (f.path, f.line, f.code)
+        first = merged.get(key)
+        if first is None:
             merged[key] = f
-        elif f.fields:
-            first = merged[key]
-            fields = tuple(dict.fromkeys(first.fields + f.fields))
-            if fields != first.fields:
-                names = ", ".join(repr(x) for x in fields)
-                message = first.message
-                if first.fields and message.startswith(repr(first.fields[0])):
-                    message = names + message[len(repr(first.fields[0])):]
-                merged[key] = replace(first, fields=fields, message=message)
+            continue
+        fields = tuple(dict.fromkeys(first.fields + tuple(x for x in f.fields if x not in first.fields)))
+        if fields != first.fields and " reaches " in first.message:
+            # "'a', 'b' reach <the first disclosure>"
+            tail = first.message.split(" reaches ", 1)[1]
+            message = ", ".join(f"'{x}'" for x in fields) + " reach " + tail
+            merged[key] = replace(first, fields=fields, message=message)
     return list(merged.values())
-
 
 def finish(
     by_path: dict[str, list[Finding]], texts: dict[str, str], config: Config, *, apply_noqa: bool = True

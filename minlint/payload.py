@@ -374,6 +374,8 @@ class Payloads:
             serializer = self._serializer(expr.value, ctx)
             if serializer is not None:
                 return self._serializer_fields(serializer, expr, ctx)
+        if _is_module(expr.value, ctx):
+            return []  # `status.HTTP_200_OK`, `settings.REGION`: a constant, not user data
         return [self._item("field", attr, expr, ctx)]
 
     def _subscript(self, expr: cst.Subscript, ctx: Ctx, whole: bool) -> list[Item]:
@@ -465,10 +467,6 @@ class Payloads:
                 else:
                     out.extend(self._starred(a.value, ctx) if a.star == "**" else self.exported(a.value, ctx, True))
             return out
-        if isinstance(func, cst.Name) and func.value[:1].isupper() and keywords:
-            # a constructor call we cannot see: its keywords are the fields
-            return self._keywords_as_fields(args, ctx)
-
         # an unknown function: derived data is still the data
         out = []
         if isinstance(func, cst.Attribute) and not _is_module(func.value, ctx) and not isinstance(
@@ -484,6 +482,14 @@ class Payloads:
                 out.extend(self.exported(a.value, ctx, whole or a.keyword is None))
         return out
 
+    def _constant(self, value: cst.BaseExpression, ctx: Ctx) -> bool:
+        """A module constant or an attribute of an imported module or class."""
+        if isinstance(value, cst.Attribute):
+            return _is_module(value.value, ctx)
+        if isinstance(value, cst.Name) and value.value.isupper():
+            return not self.defs(ctx.fn).reaching(value.value, ctx.node)
+        return False
+
     def _context(self, item: Item) -> bool:
         return item.kind == "field" and self.a.policy.is_context(normalise_field(item.name))
 
@@ -495,7 +501,7 @@ class Payloads:
         out: list[Item] = []
         for a in args:
             if a.keyword is not None:
-                if not _literal(a.value):
+                if not (_literal(a.value) or self._constant(a.value, ctx)):
                     value = self.exported(a.value, ctx, False)
                     if not (value and all(self._context(i) for i in value)):
                         out.append(self._item("field", a.keyword.value, a.keyword, ctx))
@@ -558,7 +564,7 @@ class Payloads:
             if isinstance(el, cst.StarredDictElement):
                 out.extend(self._starred(el.value, ctx))
                 continue
-            if _literal(el.value):
+            if _literal(el.value) or self._constant(el.value, ctx):
                 continue  # a constant under any key carries no user data
             value = self.exported(el.value, ctx, False)
             if value and all(self._context(i) for i in value):
