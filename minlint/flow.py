@@ -186,43 +186,68 @@ class Flow:
                 strong.add(edge)
             else:
                 weak[edge] = weak.get(edge, ()) + w
-        for c in ff.comparisons:
-            if c.guard.id != guard.id:
-                continue
+        comparisons = [c for c in ff.comparisons if c.guard.id == guard.id]
+        checks: dict[int, str] = {}  # comparison node -> its passing label, for target
+        for c in comparisons:
             passing = [
                 label for t, label in ff.cfg.nodes[c.node].succ
                 if target == t or target in ff.cfg.reachable(t, blocked_nodes={c.node})
             ]
             if len(passing) != 1:
-                continue
-            label = passing[0]
-            leak = _leak(c, guard, label)
-            checks: tuple[WeakCheck, ...] = ()
+                continue  # both sides reach the disclosure: it checks nothing for it
+            checks[c.node] = passing[0]
+            edge = (c.node, passing[0])
             if c.in_assert:
-                checks += (WeakCheck("MIN204", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"),)
-            if leak:
-                checks += (WeakCheck("MIN205", fn.module, c.atom, guard.id, leak),)
-            if checks:
-                weak[(c.node, label)] = weak.get((c.node, label), ()) + checks
-            else:
-                strong.add((c.node, label))
-        everything = strong | set(weak)
-        seen = ff.cfg.reachable(ENTRY, blocked_edges=everything)
+                weak[edge] = weak.get(edge, ()) + (
+                    WeakCheck("MIN204", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"),)
+        checked = strong | set(weak) | {(n, label) for n, label in checks.items()}
+        seen = ff.cfg.reachable(ENTRY, blocked_edges=checked)
         if target in seen:
             path = CFG.path_to(seen, target)
 
             def why() -> str:
-                parts = (self.describe(ff, path, target, everything), self._partial_validators(ff, path, guard))
+                parts = (self.describe(ff, path, target, checked), self._partial_validators(ff, path, guard))
                 return "; ".join(x for x in parts if x)
 
             return Verdict(False, why=Lazy(why))
-        if not weak:
-            return HOLDS
-        seen = ff.cfg.reachable(ENTRY, blocked_edges=strong)
-        if target not in seen:
-            return HOLDS
-        used = tuple(w for edge, ws in weak.items() if edge[0] in seen for w in ws)
-        return Verdict(True, weak=used)
+        found: list[WeakCheck] = list(self._leaks(ff, target, guard, strong, comparisons, checks))
+        asserted = {c.node for c in comparisons if c.in_assert}
+        strong_checks = {(n, label) for n, label in checks.items() if n not in asserted}
+        seen = ff.cfg.reachable(ENTRY, blocked_edges=strong | strong_checks)
+        if target in seen:
+            found.extend(w for edge, ws in weak.items() if edge[0] in seen for w in ws)
+        return Verdict(True, weak=tuple(dict.fromkeys(found))) if found else HOLDS
+
+    def _leaks(
+        self, ff: FunctionFlow, target: int, guard: Guard, strong: set[Edge], comparisons: list[Comparison],
+        checks: dict[int, str],
+    ) -> list[WeakCheck]:
+        """MIN205: for each blocked jurisdiction, a path to *target* that is
+        feasible when the subject *is* that jurisdiction. Every comparison
+        decides its edge by membership, so a chain of comparisons that
+        together cover the blocked list lets nothing through."""
+        if not checks or not guard.blocked:
+            return []
+        out: list[WeakCheck] = []
+        for country in guard.blocked:
+            infeasible: set[Edge] = set()
+            for c in comparisons:
+                inside = country in c.members
+                outside_label = "false" if c.member_label == "true" else "true"
+                infeasible.add((c.node, outside_label if inside else c.member_label))
+            seen = ff.cfg.reachable(ENTRY, blocked_edges=strong | infeasible)
+            if target not in seen:
+                continue
+            for src, label in CFG.path_to(seen, target):
+                c = next((x for x in comparisons if x.node == src), None)
+                if c is None or checks.get(src) != label:
+                    continue
+                if label == c.member_label:
+                    detail = f"the allow-list {_show(c.raw)} contains blocked {country}"
+                else:
+                    detail = f"the deny-list {_show(c.raw)} misses blocked {country}"
+                out.append(WeakCheck("MIN205", ff.fn.module, c.atom, guard.id, detail))
+        return out
 
     def establishes(self, helper: Function, guard: Guard) -> Verdict:
         """Does *helper* establish *guard* on every path to its normal return?"""
@@ -379,11 +404,17 @@ def _other_side(ff: FunctionFlow, src: int, label: str) -> int | None:
 
 
 def _subject(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``request.country.upper()`` is still the subject ``request.country``."""
-    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
-        "upper", "lower", "strip", "casefold", "title",
-    ):
-        expr = expr.func.value
+    """``request.country.upper()`` and ``normalise(request.country)`` are
+    still the subject ``request.country``."""
+    while isinstance(expr, cst.Call):
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in (
+            "upper", "lower", "strip", "casefold", "title",
+        ):
+            expr = expr.func.value
+        elif len(expr.args) == 1 and expr.args[0].keyword is None and not expr.args[0].star:
+            expr = expr.args[0].value
+        else:
+            break
     return expr
 
 
@@ -397,20 +428,6 @@ def _negated_comparison(atom: cst.BaseExpression) -> bool:
         return False
     positive = isinstance(target.operator, (cst.Is, cst.Equal))
     return (value == "False") == positive
-
-
-def _leak(c: Comparison, guard: Guard, passing: str) -> str:
-    """Why a comparison lets a blocked jurisdiction through, or ''."""
-    blocked = set(guard.blocked)
-    if passing == c.member_label:  # passes when in the list: an allow-list
-        through = sorted(blocked & c.members)
-        if through:
-            return f"the allow-list {_show(c.raw)} contains blocked {', '.join(through)}"
-    else:  # passes when not in the list: a deny-list
-        missing = sorted(blocked - c.members)
-        if missing:
-            return f"the deny-list {_show(c.raw)} misses blocked {', '.join(missing)}"
-    return ""
 
 
 def _show(raw: tuple[str, ...]) -> str:
