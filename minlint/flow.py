@@ -162,15 +162,21 @@ class Flow:
     def is_exit_call(self, call: cst.Call, fn: Function) -> bool:
         if self.vocab.is_exit(call, fn):
             return True
+        if self.vocab.sink(call, fn) is not None:
+            return False  # a disclosure is never taken as the end of the path
         helper = self.a.callee(call, fn)
         return isinstance(helper, Function) and self.never_returns(helper)
 
     def never_returns(self, fn: Function) -> bool:
+        """A helper that always raises (``refuse(case)``) ends the path.
+        A stub (``raise NotImplementedError``) does not: it stands for code
+        that returns, and taking it as an exit would make everything after
+        its calls unreachable, so checked vacuously."""
         key = id(fn)
         if key not in self._never_returns:
             self._never_returns[key] = False  # while in progress: assume it returns
             cfg = self.flow(fn).cfg
-            self._never_returns[key] = EXIT not in cfg.reachable(ENTRY)
+            self._never_returns[key] = EXIT not in cfg.reachable(ENTRY) and not _is_stub(cfg)
         return self._never_returns[key]
 
     # -- guards ---------------------------------------------------------------
@@ -396,6 +402,15 @@ class Flow:
         if not steps:
             return ""
         return "the path through " + ", ".join(steps[-2:])
+
+
+def _is_stub(cfg: CFG) -> bool:
+    for node in cfg.nodes:
+        if isinstance(node.stmt, cst.Raise) and node.stmt.exc is not None:
+            exc = node.stmt.exc.func if isinstance(node.stmt.exc, cst.Call) else node.stmt.exc
+            if dotted(exc) in ("NotImplementedError", "NotImplemented"):
+                return True
+    return False
 
 
 def _other_side(ff: FunctionFlow, src: int, label: str) -> int | None:

@@ -779,7 +779,8 @@ def _resolve(spec: str, base: Traversable, file: str, key: str) -> _Source:
     if isinstance(target, Path):
         target = target.resolve()
     if not target.is_file():
-        raise PolicyError(file, key, f"no such file {_show(str(target))}", wanted)
+        # the whole path, however long: it is what the user must go and fix
+        raise PolicyError(file, key, f'no such file "{target}"', wanted)
     folder = target.parent if isinstance(target, Path) else base
     stem = given.name.removesuffix(".toml")
     return _Source(str(target), _identity(target), target, folder, stem)

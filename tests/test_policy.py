@@ -683,6 +683,7 @@ def test_default_pack_found_in_installed_wheel(tmp_path: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "minlint", source / "minlint", ignore=ignore)
     shutil.copytree(ROOT / "rules", source / "rules", ignore=ignore)
+    shutil.copytree(ROOT / "docs" / "rules", source / "docs" / "rules", ignore=ignore)
 
     wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "cwd"
     elsewhere.mkdir()
