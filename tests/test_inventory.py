@@ -379,10 +379,22 @@ def test_html_is_well_formed_and_self_contained(reports: dict[str, dict[str, Pat
         assert f"{word}</span>" in text
 
 
-def chromium() -> str | None:
+def _find_chromium() -> str | None:
     if Path("/usr/bin/chromium").exists():
         return "/usr/bin/chromium"
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium() -> str | None:
+    """The system's Chromium; on a clean Debian machine where the tests run as
+    root (CI), install it from Debian's packages first, so that the README's
+    test command works as it is."""
+    found = _find_chromium()
+    if found is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=900)
+        found = _find_chromium()
+    return found
 
 
 def png_size(path: Path) -> tuple[int, int]:
