@@ -12,6 +12,7 @@ merely looked up.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -166,10 +167,8 @@ def write(findings: Sequence[Finding], path: Path) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise BaselineError(f"{path}: cannot write ({exc.strerror or exc}); expected a writable file") from None
 
 

@@ -107,7 +107,7 @@ class _Frame:
     # try: where exceptions from the body go
     exc_target: int = -1
     # finally: the statements to replay on every way out
-    final_body: Iterable[cst.BaseStatement] = ()
+    final_body: cst.BaseSuite | None = None
 
 
 class _Builder:
@@ -170,7 +170,8 @@ class _Builder:
     def replay_finally(self, frame: _Frame, edges: list[Edge], depth: int) -> list[Edge]:
         saved_pending, saved_frames = self.pending, self.frames
         self.pending, self.frames = edges, self.frames[:depth]
-        self.block(frame.final_body)
+        if frame.final_body is not None:
+            self.block(frame.final_body)
         out = self.pending
         self.pending, self.frames = saved_pending, saved_frames
         return out
@@ -233,9 +234,7 @@ class _Builder:
             self.while_(stmt)
         elif isinstance(stmt, cst.For):
             self.for_(stmt)
-        elif isinstance(stmt, cst.Try):
-            self.try_(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
-        elif isinstance(stmt, cst.TryStar):
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
             self.try_(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
         elif isinstance(stmt, cst.With):
             self.with_(stmt)
@@ -329,7 +328,7 @@ class _Builder:
         orelse: cst.Else | None,
         finalbody: cst.Finally | None,
     ) -> None:
-        fin = _Frame("finally", final_body=finalbody.body.body) if finalbody is not None else None  # type: ignore[union-attr]
+        fin = _Frame("finally", final_body=finalbody.body) if finalbody is not None else None
         if fin is not None:
             self.frames.append(fin)
         handlers = list(handlers)
@@ -356,7 +355,8 @@ class _Builder:
         if fin is not None:
             self.frames.pop()
             self.pending = after
-            self.block(fin.final_body)
+            if fin.final_body is not None:
+                self.block(fin.final_body)
         else:
             self.pending = after
 
@@ -369,7 +369,7 @@ class _Builder:
             self.frames.append(_Frame("suppress", exc_target=out))
             self.block(stmt.body)
             self.frames.pop()
-            self.pending = self.pending + [(out, "next")]
+            self.pending = [*self.pending, (out, "next")]
         else:
             self.block(stmt.body)
 

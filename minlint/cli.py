@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 2
-    except Exception as exc:  # a bug of ours: one line, and the way to see more
+    except Exception as exc:  # noqa: BLE001 -- a bug of ours: one line instead of a traceback, and the way to see more
         if os.environ.get("MINLINT_DEBUG"):
             traceback.print_exc()
         first = str(exc).splitlines()[0] if str(exc) else ""

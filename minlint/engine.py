@@ -18,11 +18,11 @@ from pathlib import Path
 
 from minlint import noqa
 from minlint.analysis import Analysis
+from minlint.cache import Cache, digest, finding_from_dict, finding_to_dict
 from minlint.checks import RULES, Raw
 from minlint.config import Config
 from minlint.facts import ModuleFacts
 from minlint.findings import Finding
-from minlint.cache import Cache, digest, finding_from_dict, finding_to_dict
 from minlint.index import Deps, Project, SourceFile
 from minlint.policy import Policy
 from minlint.source import Unreadable
@@ -122,8 +122,8 @@ def analyse(
         known = cache.syntax.get(hashes[f.path], False) if cache.enabled else False
         if known is False:
             unchecked.append(f)
-        elif known is not None:
-            findings.append(_min999(f.display, Unreadable(*known)))
+        elif isinstance(known, list):
+            findings.append(_min999(f.display, Unreadable(int(known[0]), int(known[1]), str(known[2]))))
     for f, problem in _run_syntax(project, unchecked, jobs):
         cache.put_syntax(hashes[f.path], [problem.line, problem.column, problem.reason] if problem else None)
         if problem is not None:
@@ -155,10 +155,7 @@ def _fresh(
         path = by_display.get(display)
         if path is None or hashes.get(path) != h:
             return False
-    for word, where in words.items():
-        if sorted(displays[p] for p in project.files_with(word)) != where:
-            return False
-    return True
+    return all(sorted(displays[p] for p in project.files_with(word)) == where for word, where in words.items())
 
 
 def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[list[Finding], Deps]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from minlint.cfg import ENTRY, EXIT, RAISE, CFG, Edge, statement_call
+from minlint.cfg import CFG, ENTRY, EXIT, RAISE, Edge, statement_call
 from minlint.countries import country_code
 from minlint.facts import Function, ModuleFacts
 from minlint.names import dotted
@@ -106,9 +106,9 @@ class Flow:
                     if self.vocab.is_record(call, fn) or self._helper_records(call, fn):
                         ff.records.add(node.id)
             if node.kind == "stmt" and node.stmt is not None:
-                call = statement_call(node.stmt)
-                if call is not None:
-                    self._statement_guards(ff, node.id, call)
+                checked_call = statement_call(node.stmt)
+                if checked_call is not None:
+                    self._statement_guards(ff, node.id, checked_call)
             elif node.kind in ("test", "assert") and node.stmt is not None:
                 self._test_guards(ff, node.id, node.stmt, node.kind == "assert")  # type: ignore[arg-type]
         return ff
@@ -204,8 +204,8 @@ class Flow:
             checks[c.node] = passing[0]
             edge = (c.node, passing[0])
             if c.in_assert:
-                weak[edge] = weak.get(edge, ()) + (
-                    WeakCheck("MIN204", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"),)
+                weak[edge] = (*weak.get(edge, ()),
+                              WeakCheck("MIN204", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"))
         checked = strong | set(weak) | {(n, label) for n, label in checks.items()}
         seen = ff.cfg.reachable(ENTRY, blocked_edges=checked)
         if target in seen:
@@ -245,14 +245,14 @@ class Flow:
             if target not in seen:
                 continue
             for src, label in CFG.path_to(seen, target):
-                c = next((x for x in comparisons if x.node == src), None)
-                if c is None or checks.get(src) != label:
+                passed = next((x for x in comparisons if x.node == src), None)
+                if passed is None or checks.get(src) != label:
                     continue
-                if label == c.member_label:
-                    detail = f"the allow-list {_show(c.raw)} contains blocked {country}"
+                if label == passed.member_label:
+                    detail = f"the allow-list {_show(passed.raw)} contains blocked {country}"
                 else:
-                    detail = f"the deny-list {_show(c.raw)} misses blocked {country}"
-                out.append(WeakCheck("MIN205", ff.fn.module, c.atom, guard.id, detail))
+                    detail = f"the deny-list {_show(passed.raw)} misses blocked {country}"
+                out.append(WeakCheck("MIN205", ff.fn.module, passed.atom, guard.id, detail))
         return out
 
     def establishes(self, helper: Function, guard: Guard) -> Verdict:
@@ -302,7 +302,7 @@ class Flow:
         for end in (EXIT, RAISE):
             if end in after:
                 path = CFG.path_to(before, target) + CFG.path_to(after, end)
-                return Verdict(False, why=Lazy(lambda: self.describe(ff, path, None, set())))
+                return Verdict(False, why=Lazy(lambda p=path: self.describe(ff, p, None, set())))  # type: ignore[misc]
         return HOLDS
 
     def record_at(self, fn: Function, node: int, entry_point: bool) -> Verdict:
@@ -363,12 +363,14 @@ class Flow:
         for src, _ in path:
             node = ff.cfg.nodes[src]
             call = statement_call(node.stmt) if node.kind == "stmt" and node.stmt is not None else None
-            helper = self.a.callee(call, ff.fn) if call is not None else None
+            if call is None:
+                continue
+            helper = self.a.callee(call, ff.fn)
             if isinstance(helper, Function) and helper is not ff.fn:
                 hf = self.flow(helper)
                 if hf.edges.get(guard.id) or any(c.guard.id == guard.id for c in hf.comparisons):
                     return (f"{helper.name}() at line {ff.fn.module.line_of(call)} does not check it "
-                            f"on every path to its return")  # type: ignore[arg-type]
+                            f"on every path to its return")
         return ""
 
     def _decisive(self, ff: FunctionFlow, src: int, label: str, target: int, checks: set[Edge]) -> bool:

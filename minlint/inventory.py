@@ -753,7 +753,7 @@ def _diagram(d: DisclosureEntry) -> _Diagram:
         starts.setdefault(head, set()).add(chain.start + ("+unknown" if chain.callers_unknown else ""))
     ids = {key: f"f{i}" for i, key in enumerate(sorted(level, key=lambda k: (-level[k], k)))}
     for chain in d.chains:
-        for a, b in zip(chain.steps, chain.steps[1:]):
+        for a, b in zip(chain.steps, chain.steps[1:], strict=False):
             edge = (ids[(a.path, a.function)], ids[(b.path, b.function)], f"line {a.calls_at}")
             if edge not in edges:
                 edges.append(edge)
@@ -1148,7 +1148,7 @@ def render_svg(d: DisclosureEntry) -> str:
     placed: dict[str, _Placed] = {}
     body: list[str] = []
     x = float(MARGIN)
-    for col, w, h in zip(dia.columns, col_w, col_h):
+    for col, w, h in zip(dia.columns, col_w, col_h, strict=False):
         top = (total_h - h) / 2
         inner_x, inner_w, y = x, w, top
         if col.group_id:
@@ -1371,7 +1371,7 @@ def render_html(inv: Inventory) -> str:
                 + ('<br><span class="note">unreachable</span>' if not d.reachable else ""),
             ]
             classes = ["", "", "", ' class="exports"'] + [""] * (len(cells) - 4)
-            out.append("<tr>" + "".join(f"<td{k}>{c}</td>" for k, c in zip(classes, cells)) + "</tr>")
+            out.append("<tr>" + "".join(f"<td{k}>{c}</td>" for k, c in zip(classes, cells, strict=False)) + "</tr>")
         out.append("</tbody></table></div>")
 
     for d in inv.disclosures:

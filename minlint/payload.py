@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from minlint.cfg import ENTRY, CFG
+from minlint.cfg import CFG, ENTRY
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.names import dotted, known_names, last_name
 from minlint.policy import normalise_field
@@ -351,13 +351,13 @@ class Payloads:
             if sites and not escapes:
                 out: list[Item] = []
                 for site in sites:
-                    arg = _argument_for(site.call, fn, name)
+                    passed = _argument_for(site.call, fn, name)
                     node = self.a.flow.flow(site.caller).node_of_call.get(id(site.call))
-                    if arg is None or node is None:
+                    if passed is None or node is None:
                         continue
                     caller = Ctx(site.caller, node, via=Lazy(lambda s=site: (  # type: ignore[misc]
                         f"via the call of {fn.name}() at {s.caller.module.display}:{s.caller.module.line_of(s.call)}")))
-                    out.extend(self.exported(arg, caller, whole))
+                    out.extend(self.exported(passed, caller, whole))
                 return out
         if self._named_by_policy(name):
             return [self._item("field", name, use, ctx)]
@@ -440,11 +440,12 @@ class Payloads:
             return [self._item("whole", code, call, ctx)]
         if last == "serialize" and any(n.endswith("serializers.serialize") or n == "serialize" for n in names):
             return self._named_or_whole(keywords.get("fields"), call, ctx)
-        if isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and _is_module(func.value, ctx)):
-            if last in ASDICT_FUNCS and positional:
-                if "fields" in keywords:
-                    return self._named_or_whole(keywords.get("fields"), call, ctx)
-                return self._whole_or_built(positional[0], call, ctx)
+        if (isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and _is_module(func.value, ctx))) and (
+            last in ASDICT_FUNCS and positional
+        ):
+            if "fields" in keywords:
+                return self._named_or_whole(keywords.get("fields"), call, ctx)
+            return self._whole_or_built(positional[0], call, ctx)
         if isinstance(func, cst.Attribute) and last in WHOLE_METHODS and not _is_module(func.value, ctx):
             if "include" in keywords:
                 return self._named_or_whole(keywords.get("include"), call, ctx)
@@ -543,9 +544,9 @@ class Payloads:
         out: list[Item] = []
         for node in flow.cfg.nodes:
             if node.kind == "return" and node.exprs:
-                value = node.exprs[0]
-                assert isinstance(value, cst.BaseExpression)
-                out.extend(self.exported(value, Ctx(fn, node.id, bindings=bindings, via=via), whole))
+                returned = node.exprs[0]
+                assert isinstance(returned, cst.BaseExpression)
+                out.extend(self.exported(returned, Ctx(fn, node.id, bindings=bindings, via=via), whole))
         return out
 
     def _starred(self, value: cst.BaseExpression, ctx: Ctx) -> list[Item]:
@@ -564,6 +565,7 @@ class Payloads:
             if isinstance(el, cst.StarredDictElement):
                 out.extend(self._starred(el.value, ctx))
                 continue
+            assert isinstance(el, cst.DictElement)
             if _literal(el.value) or self._constant(el.value, ctx):
                 continue  # a constant under any key carries no user data
             value = self.exported(el.value, ctx, False)

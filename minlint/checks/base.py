@@ -35,8 +35,8 @@ class Raw:
 
 class Rule:
     codes: ClassVar[tuple[str, ...]] = ()
-    VALID: ClassVar[list[str]] = []
-    INVALID: ClassVar[list[str]] = []
+    VALID: ClassVar[tuple[str, ...]] = ()
+    INVALID: ClassVar[tuple[str, ...]] = ()
 
     def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
         raise NotImplementedError

@@ -56,7 +56,7 @@ class FieldRule(Rule):
                               f"{item.name}: what reaches {target} cannot be determined statically{via}",
                               item.scope)
 
-    VALID = [
+    VALID = (
         # the allowed fields, by alias, by pattern, through a local name
         '''
 def handler(user):
@@ -120,9 +120,9 @@ def push(authority, case_id, phone):
 def handler(user):
     disclose({"lastIP": user._phone, "phoneNumber": user.mobileNumber})
 ''',
-    ]
+    )
 
-    INVALID = [
+    INVALID = (
         '''
 def handler(user):
     disclose({
@@ -243,7 +243,7 @@ from transport import disclose as send
 def handler(user):
     send({"email": user.email})  # expect: MIN101
 ''',
-    ]
+    )
 
 
 def _ctx(disclosure: Disclosure):  # type: ignore[no-untyped-def]

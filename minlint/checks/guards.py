@@ -47,7 +47,7 @@ class GuardRule(Rule):
                     message = f"{weak.detail}: a blocked jurisdiction gets through"
                 yield Raw(weak.module, weak.node, weak.code, message, None, guard=weak.guard)
 
-    VALID = [
+    VALID = (
         # every check, then the disclosure
         '''
 def handler(request, user):
@@ -165,9 +165,9 @@ def handler(request, user):
         refuse(request)
     disclose({"ip": user.ip})
 ''',
-    ]
+    )
 
-    INVALID = [
+    INVALID = (
         # no court order check at all
         '''
 def handler(request, user):
@@ -313,4 +313,4 @@ def handler(request, user):
     require_terror_suspect(request)
     disclose({"ip": user.ip})  # expect: MIN201
 ''',
-    ]
+    )

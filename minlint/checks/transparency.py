@@ -32,7 +32,7 @@ class TransparencyRule(Rule):
                       f"{where(disclosure)} is not recorded for the transparency report on every path{detail}",
                       scope_of(disclosure))
 
-    VALID = [
+    VALID = (
         '''
 def before(request, user):
     record_disclosure(request)
@@ -73,9 +73,9 @@ def handler(request, user):
         record_disclosure(request)
     disclose({"ip": user.ip})
 ''',
-    ]
+    )
 
-    INVALID = [
+    INVALID = (
         '''
 def handler(request, user):
     if request.priority == "high":
@@ -109,4 +109,4 @@ def a(request):
 def b(request):
     _send(request.user)
 ''',
-    ]
+    )

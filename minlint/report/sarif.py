@@ -205,7 +205,7 @@ def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str,
     index = {entry.code: i for i, entry in enumerate(entries)}
     results = [
         _result(f, index[f.code], entries[index[f.code]].level, root, fp)
-        for f, fp in zip(findings, fingerprints(findings, root))
+        for f, fp in zip(findings, fingerprints(findings, root), strict=True)
     ]
     run: dict[str, object] = {
         "tool": {
