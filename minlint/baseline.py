@@ -16,7 +16,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import sys
 import tempfile
 from collections import Counter
@@ -34,7 +33,6 @@ TOOL = "minlint"
 # What every error message ends with, so the user knows how to get a good file.
 _EXPECTED = "expected a baseline file written by `minlint baseline write`"
 
-_WHITESPACE = re.compile(r"\s+")
 
 
 class BaselineError(UsageError):
@@ -65,12 +63,6 @@ class Baseline:
 # -- fingerprints ------------------------------------------------------------
 
 
-def _normalised_source(text: str) -> str:
-    # All whitespace goes, not just runs of it: a formatter turning `x=1` into
-    # `x = 1` or re-indenting a moved function must not resurrect a finding.
-    return _WHITESPACE.sub("", text)
-
-
 def _key_path(path: str, base: Path | None) -> str:
     """*path* relative to *base* (the baseline's folder), POSIX style.
 
@@ -93,8 +85,7 @@ def fingerprint(f: Finding, *, base: Path | None = None) -> str:
     *base* is the folder paths are made relative to (the baseline file's);
     without it, the path is taken as given.
     """
-    key = "\0".join((f.code, _key_path(f.path, base), f.function or "", _normalised_source(f.source_line)))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(f.identity(_key_path(f.path, base)).encode("utf-8")).hexdigest()[:32]
 
 
 def _entries(findings: Sequence[Finding], base: Path | None) -> list[tuple[Entry, Finding]]:

@@ -26,6 +26,14 @@ class Finding:
     guard: str | None = None  # MIN20x: the guard id
     source_line: str = field(default="", compare=False)  # the text of `line`, for fingerprints
 
+    def identity(self, path: str) -> str:
+        """What makes a finding the same finding across edits, for baselines
+        and SARIF fingerprints: its code, file, enclosing function and the
+        offending source text with all whitespace removed (a formatter's
+        reflow is no change) -- never its line number."""
+        source = "".join(self.source_line.split())
+        return "\0".join((self.code, path, self.function or "", source))
+
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
 

@@ -90,11 +90,8 @@ def _region(f: Finding) -> dict[str, int]:
 
 
 def _fingerprint_base(f: Finding, location: dict[str, object]) -> str:
-    # No line numbers: an alert must stay the same alert when code is added
-    # above it. The path is the root-relative one, so the checkout location
-    # does not matter either.
-    source = " ".join(f.source_line.split())
-    return "\0".join((f.code, str(location["uri"]), f.function or "", source))
+    # The path is the root-relative one, so the checkout location does not matter.
+    return f.identity(str(location["uri"]))
 
 
 def fingerprints(findings: Sequence[Finding], root: Path | None = None) -> list[str]:
