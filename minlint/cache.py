@@ -31,7 +31,7 @@ from minlint import __version__
 from minlint.findings import Finding
 
 CACHE_DIR = ".minlint_cache"
-FORMAT = 1
+FORMAT = 2
 
 
 def digest(text: str) -> str:
@@ -56,6 +56,7 @@ class Cache:
         self.file = self.dir / f"{key}.json"
         self.syntax: dict[str, list[Any] | None] = {}
         self.seeds: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, str] = {}  # display -> text hash, as of the last run
         self.dirty = False
         if enabled:
             self._load()
@@ -68,6 +69,7 @@ class Cache:
         if isinstance(data, dict) and data.get("format") == FORMAT:
             self.syntax = data.get("syntax", {}) or {}
             self.seeds = data.get("seeds", {}) or {}
+            self.files = data.get("files", {}) or {}
 
     def seed(self, display: str) -> dict[str, Any] | None:
         return self.seeds.get(display) if self.enabled else None
@@ -82,9 +84,9 @@ class Cache:
             self.syntax[text_hash] = problem
             self.dirty = True
 
-    def save(self, live_hashes: set[str], live_seeds: set[str]) -> None:
+    def save(self, live_hashes: set[str], live_seeds: set[str], files: dict[str, str]) -> None:
         """Write the cache, keeping only entries of files that still exist."""
-        if not self.enabled or not self.dirty:
+        if not self.enabled or (not self.dirty and files == self.files):
             return
         syntax = {h: p for h, p in self.syntax.items() if h in live_hashes}
         seeds = {d: e for d, e in self.seeds.items() if d in live_seeds}
@@ -95,7 +97,8 @@ class Cache:
                 ignore.write_text("# created by minlint\n*\n", encoding="utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"format": FORMAT, "syntax": syntax, "seeds": seeds}, out, separators=(",", ":"))
+                json.dump({"format": FORMAT, "files": files, "syntax": syntax, "seeds": seeds}, out,
+                          separators=(",", ":"))
             os.replace(tmp, self.file)
         except OSError:
             pass  # a read-only tree still gets checked, only not cached

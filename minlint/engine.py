@@ -96,10 +96,13 @@ def analyse(
     findings: list[Finding] = []
 
     seeds = project.seeds()
+    # only a file whose text changed since the last run can change where a
+    # name is found: the cached answers hold for every other file
+    changed = [p for p, h in hashes.items() if cache.files.get(displays[p]) != h]
     todo: list[SourceFile] = []
     for seed in seeds:
         entry = cache.seed(seed.display)
-        if entry is not None and _fresh(entry, project, hashes, displays, layout, seed):
+        if entry is not None and _fresh(entry, project, hashes, displays, layout, seed, changed):
             findings.extend(finding_from_dict(d) for d in entry["findings"])
         else:
             todo.append(seed)
@@ -131,7 +134,7 @@ def analyse(
     for path, exc in project.unreadable.items():
         if path not in project.texts:  # could not even be read
             findings.append(_min999(displays[path], exc))
-    cache.save(set(hashes.values()), {s.display for s in seeds})
+    cache.save(set(hashes.values()), {s.display for s in seeds}, {displays[p]: h for p, h in hashes.items()})
 
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -142,7 +145,7 @@ def analyse(
 
 def _fresh(
     entry: dict[str, object], project: Project, hashes: dict[Path, str], displays: dict[Path, str], layout: str,
-    seed: SourceFile,
+    seed: SourceFile, changed: list[Path],
 ) -> bool:
     if entry.get("hash") != hashes.get(seed.path) or entry.get("layout") != layout:
         return False
@@ -155,7 +158,14 @@ def _fresh(
         path = by_display.get(display)
         if path is None or hashes.get(path) != h:
             return False
-    return all(sorted(displays[p] for p in project.files_with(word)) == where for word, where in words.items())
+    for word, where in words.items():
+        if not isinstance(where, list):
+            return False
+        pattern = re.compile(rf"\b{re.escape(word)}\b")
+        for path in changed:
+            if bool(pattern.search(project.texts[path])) != (displays[path] in where):
+                return False
+    return True
 
 
 def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[list[Finding], Deps]:

@@ -76,7 +76,8 @@ def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], 
         files = collect([str(root)], config)
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
-        by_path, texts = analyse(files, root, policy)
+        # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
+        by_path, texts = analyse(files, root, policy, use_cache=True)
         _RESULTS[key] = (by_path, texts, {f.path.resolve(): f.display for f in files})
     return _RESULTS[key]
 

@@ -90,6 +90,7 @@ class Project:
         self.by_name: dict[str, SourceFile] = {}
         self._facts: dict[Path, ModuleFacts | None] = {}
         self._deps: Deps | None = None
+        self._word_files: dict[str, list[Path]] = {}
         self._by_path = {f.path: f for f in self.files}
         overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
         for f in self.files:
@@ -117,8 +118,12 @@ class Project:
         self._deps = deps
 
     def files_with(self, word: str) -> list[Path]:
-        pattern = re.compile(rf"\b{re.escape(word)}\b")
-        return [f.path for f in self.files if f.path in self.texts and pattern.search(self.texts[f.path])]
+        found = self._word_files.get(word)
+        if found is None:
+            pattern = re.compile(rf"\b{re.escape(word)}\b")
+            found = [f.path for f in self.files if f.path in self.texts and pattern.search(self.texts[f.path])]
+            self._word_files[word] = found
+        return found
 
     def facts(self, f: SourceFile) -> ModuleFacts | None:
         if self._deps is not None:
