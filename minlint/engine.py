@@ -89,7 +89,9 @@ def analyse(
     the cache reuse it while what it read is unchanged.
     """
     project = Project(files, root, policy, overrides)
-    cache = Cache(root, policy.digest, enabled=use_cache and not overrides)
+    # entries are keyed by text hashes, so an editor's unsaved buffers can
+    # use the cache too: nothing computed from them is taken for the disk's
+    cache = Cache(root, policy.digest, enabled=use_cache)
     hashes = {f.path: digest(t) for f, t in ((f, project.texts.get(f.path)) for f in project.files) if t is not None}
     displays = {f.path: f.display for f in project.files}
     layout = digest("\n".join(sorted(displays.values())))

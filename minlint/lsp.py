@@ -1,0 +1,499 @@
+"""``minlint lsp``: the language server (LSP over stdin/stdout, with pygls).
+
+Diagnostics are the CLI's findings for the document's project, computed with
+the editor's unsaved buffers standing in for the files on disk: an edit in an
+open helper module can change the findings of another open file, so every run
+re-publishes every open document of the project it analysed.
+
+Runs happen on ``didOpen`` and ``didSave`` at once and on ``didChange`` about
+0.3 s after the last keystroke; one run at a time, in a worker thread, so the
+server keeps reading messages while libcst works. A result is published for a
+document only if the document still holds the text that was analysed: a
+slower, older run never overwrites the diagnostics of a newer text.
+
+Untitled documents (no file on disk) are analysed alone, under a made-up path
+in the workspace, with the workspace's ``[tool.minlint]``; nothing is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace.position_codec import PositionCodec
+
+from minlint import __version__
+from minlint.config import Config, ConfigError, find_config
+from minlint.policy import PolicyError
+
+if TYPE_CHECKING:
+    from minlint.findings import Finding
+
+__all__ = ["DEBOUNCE_SECONDS", "MinlintServer", "main"]
+
+DEBOUNCE_SECONDS = 0.3
+SOURCE = "minlint"
+_PYTHON_SUFFIXES = (".py", ".pyi")
+# Files whose change on disk can change any project's findings: the config,
+# policy packs and the checked modules themselves.
+_WATCHED_GLOBS = ("**/*.py", "**/*.toml")
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+logger = logging.getLogger(__name__)
+
+
+def _docs_url() -> str | None:
+    # ruledocs ships separately from the server; without it diagnostics simply
+    # carry no link rather than the server failing to start.
+    try:
+        from minlint.ruledocs import DOCS_URL
+    except ImportError:
+        return None
+    return DOCS_URL
+
+
+_DOCS_URL = _docs_url()
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The file a ``file:`` URI names (percent-escapes decoded); None for any other scheme."""
+    if urlparse(uri).scheme != "file":
+        return None
+    raw = to_fs_path(uri)
+    # pygls leaves %20 and friends encoded; the file system does not know them.
+    return Path(unquote(raw)) if raw else None
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """An open document as it was when a run started."""
+
+    uri: str
+    path: Path | None  # None: untitled, never saved
+    text: str
+    version: int | None
+    language_id: str | None
+
+    @property
+    def is_python(self) -> bool:
+        if self.language_id == "python":
+            return True
+        return self.path is not None and self.path.suffix in _PYTHON_SUFFIXES
+
+
+@dataclass
+class _Outcome:
+    """What one run found, applied back on the event loop."""
+
+    published: list[tuple[_Doc, list[types.Diagnostic]]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # uri -> config/policy error line
+    clean: set[str] = field(default_factory=set)  # uris whose config and policy loaded
+    logs: list[str] = field(default_factory=list)  # internal errors, for window/logMessage
+
+
+class MinlintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("minlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self._dirty: set[str] = set()  # uris whose project needs a run
+        self._timer: asyncio.Task[None] | None = None
+        # One run at a time: runs share the config cache, and a second libcst
+        # pass over the same project would only slow the first one down.
+        self._run_lock = asyncio.Lock()
+        self._configs: dict[
+            tuple[Path, tuple[Path, ...]], tuple[tuple[tuple[str, int, int], ...], Config | ConfigError]
+        ] = {}
+        self._failing: dict[str, str] = {}  # uri -> error line currently shown for it
+        self.debounce = DEBOUNCE_SECONDS
+
+    # -- scheduling (event loop) ---------------------------------------------
+
+    def schedule(self, uris: Iterable[str], delay: float) -> None:
+        """Mark the projects of *uris* for a run in *delay* seconds. A run that
+        has not started yet is cancelled: the new one covers its documents too."""
+        self._dirty.update(uris)
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().create_task(self._after(delay))
+
+    async def _after(self, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # Past the debounce the run must finish even if a newer change cancels
+        # this task: it already took the dirty set, and its results are still
+        # the best there are until the newer run publishes.
+        await asyncio.shield(self._run())
+
+    async def _run(self) -> None:
+        async with self._run_lock:
+            dirty, self._dirty = self._dirty, set()
+            if not dirty:
+                return
+            try:
+                docs = self._snapshot()
+                folders = self._folders()
+                codec = self.workspace.position_codec
+                links = self._links_supported()
+                outcome = await asyncio.to_thread(self.analyse, dirty, docs, folders, codec, links)
+                self._apply(outcome)
+            except Exception:  # noqa: BLE001 - a bug of ours must not take the editor's server down
+                self._log(f"minlint: internal error:\n{traceback.format_exc()}")
+
+    def _snapshot(self) -> list[_Doc]:
+        return [
+            _Doc(d.uri, uri_to_path(d.uri), d.source, d.version, d.language_id)
+            for d in list(self.workspace.text_documents.values())
+        ]
+
+    def _folders(self) -> list[Path]:
+        out: list[Path] = []
+        for folder in self.workspace.folders.values():
+            path = uri_to_path(folder.uri)
+            if path is not None:
+                out.append(path)
+        root = self.workspace.root_uri
+        if root:
+            path = uri_to_path(root)
+            if path is not None and path not in out:
+                out.append(path)
+        return out
+
+    def _links_supported(self) -> bool:
+        try:
+            caps = self.client_capabilities.text_document
+            publish = caps.publish_diagnostics if caps is not None else None
+            return bool(publish is not None and publish.code_description_support)
+        except Exception:  # noqa: BLE001 - before initialize: a link too many harms nobody
+            return True
+
+    def _apply(self, outcome: _Outcome) -> None:
+        current = {d.uri: d for d in list(self.workspace.text_documents.values())}
+        for doc, diagnostics in outcome.published:
+            now = current.get(doc.uri)
+            # Closed, or edited since the snapshot: a newer run is on its way.
+            if now is None or now.version != doc.version or now.source != doc.text:
+                continue
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diagnostics, version=doc.version)
+            )
+        shown = set(self._failing.values())
+        for uri in outcome.clean:
+            self._failing.pop(uri, None)
+        for uri, message in outcome.errors.items():
+            self._failing[uri] = message
+        # A broken config is one pop-up while it stays broken, not one per keystroke.
+        for message in dict.fromkeys(outcome.errors.values()):
+            if message not in shown:
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+        for text in outcome.logs:
+            self._log(text)
+
+    def _log(self, text: str) -> None:
+        logger.error("%s", text)
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=text))
+
+    def forget(self, uri: str) -> None:
+        self._failing.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    # -- analysis (worker thread) ----------------------------------------------
+
+    def analyse(
+        self,
+        dirty: set[str],
+        docs: Sequence[_Doc],
+        folders: Sequence[Path],
+        codec: PositionCodec,
+        links: bool = True,
+    ) -> _Outcome:
+        """The diagnostics of every open document in the projects of *dirty*."""
+        outcome = _Outcome()
+        python = {d.uri: d for d in docs if d.is_python}
+        projects: dict[str, Config | ConfigError] = {}
+        for d in python.values():
+            if d.path is not None:
+                projects[d.uri] = self._project(d.path.parent, folders)
+
+        roots: dict[Path, Config] = {}
+        broken: dict[str, ConfigError] = {}
+        untitled: list[_Doc] = []
+
+        def want(project: Config | ConfigError) -> None:
+            if isinstance(project, ConfigError):
+                broken[str(project)] = project
+            else:
+                roots[project.root] = project
+
+        for uri in sorted(dirty):
+            doc = python.get(uri)
+            if doc is not None and doc.path is None:
+                untitled.append(doc)
+            elif doc is not None:
+                want(projects[uri])
+            else:
+                # A closed document, a non-Python buffer or a file changed on
+                # disk: the open documents of its project may see it differently
+                # now; a .toml may be the config or a policy pack of any of them.
+                path = uri_to_path(uri)
+                if path is None or path.suffix not in (*_PYTHON_SUFFIXES, ".toml"):
+                    continue
+                if path.suffix == ".toml":
+                    for project in projects.values():
+                        want(project)
+                    untitled.extend(d for d in python.values() if d.path is None)
+                else:
+                    project = self._project(path.parent, folders)
+                    # a file the project skips (.venv, `exclude`) changes nothing
+                    if isinstance(project, ConfigError) or not project.is_excluded(path):
+                        want(project)
+
+        for root, config in roots.items():
+            members = [d for d in python.values() if _root_of(projects.get(d.uri)) == root]
+            if members:
+                self._run_project(config, members, codec, links, outcome)
+        for message, error in broken.items():
+            for d in python.values():
+                failed = projects.get(d.uri)
+                if isinstance(failed, ConfigError) and str(failed) == message:
+                    self._fail(d, error, codec, outcome)
+        for d in dict.fromkeys(untitled):
+            self._run_untitled(d, folders, codec, links, outcome)
+        return outcome
+
+    def _project(self, folder: Path, folders: Sequence[Path]) -> Config | ConfigError:
+        """The config for files in *folder*, cached until a pyproject.toml on
+        the way up changes (find_config parses TOML: not on every keystroke)."""
+        folder = _absolute(folder)
+        # the workspace folders decide the root when there is no [tool.minlint]
+        key = (folder, tuple(folders))
+        stamp = _pyproject_stamps(folder)
+        hit = self._configs.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        result: Config | ConfigError
+        try:
+            result = find_config(folder)
+        except ConfigError as exc:
+            result = exc
+        else:
+            if result.pyproject is None:
+                # No [tool.minlint] anywhere up: the project is the editor's
+                # workspace folder, not just the file's own folder (helpers live
+                # elsewhere) and never the whole home folder above it.
+                result = replace(result, root=_workspace_folder(folder, folders) or folder)
+        self._configs[key] = (stamp, result)
+        return result
+
+    def _run_project(
+        self, config: Config, members: list[_Doc], codec: PositionCodec, links: bool, outcome: _Outcome
+    ) -> None:
+        from minlint import engine
+        from minlint.index import SourceFile
+
+        try:
+            policy = config.load_policy()  # cached by minlint.policy until a pack file changes
+        except PolicyError as exc:
+            for d in members:
+                self._fail(d, exc, codec, outcome)
+            return
+        try:
+            # a buffer in a folder that does not exist yet has no project on disk
+            files = engine.collect([str(config.root)], config) if config.root.is_dir() else []
+            known = {f.path.resolve() for f in files}
+            for d in members:
+                assert d.path is not None
+                # A new file the editor has not saved yet is still part of the project.
+                if d.path.resolve() not in known and not config.is_excluded(d.path):
+                    files.append(SourceFile(d.path, engine.display_path(Path(os.path.normpath(d.path)))))
+            overrides = {d.path: d.text for d in members if d.path is not None}
+            by_path, texts = engine.analyse(files, config.root, policy, overrides=overrides, use_cache=True)
+            findings = engine.finish(by_path, texts, config)
+        except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
+            outcome.logs.append(f"minlint: internal error checking {config.root}:\n{traceback.format_exc()}")
+            return
+        by_file: dict[Path, list[Finding]] = {}
+        for f in findings:
+            by_file.setdefault(Path(f.path).resolve(), []).append(f)
+        for d in members:
+            assert d.path is not None
+            outcome.clean.add(d.uri)
+            found = by_file.get(d.path.resolve(), [])
+            outcome.published.append((d, [to_diagnostic(f, d.text, codec, links) for f in found]))
+
+    def _run_untitled(
+        self, doc: _Doc, folders: Sequence[Path], codec: PositionCodec, links: bool, outcome: _Outcome
+    ) -> None:
+        from minlint import engine
+        from minlint.index import SourceFile
+
+        base = _absolute(folders[0] if folders else Path.cwd())
+        project = self._project(base, folders)
+        if isinstance(project, ConfigError):
+            self._fail(doc, project, codec, outcome)
+            return
+        try:
+            policy = project.load_policy()
+        except PolicyError as exc:
+            self._fail(doc, exc, codec, outcome)
+            return
+        # A path that names no file: the override is the only text the engine
+        # sees, so nothing is read from or written to disk for it.
+        name = "".join(c if c.isalnum() or c in "-_" else "_" for c in doc.uri.rpartition(":")[2]) or "untitled"
+        path = project.root / ".minlint-untitled" / f"{name}.py"
+        display = path.as_posix()
+        try:
+            by_path, texts = engine.analyse(
+                [SourceFile(path, display)], project.root, policy, overrides={path: doc.text}
+            )
+            findings = engine.finish(by_path, texts, project)
+        except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
+            outcome.logs.append(f"minlint: internal error checking {doc.uri}:\n{traceback.format_exc()}")
+            return
+        outcome.clean.add(doc.uri)
+        mine = [f for f in findings if f.path == display]
+        outcome.published.append((doc, [to_diagnostic(f, doc.text, codec, links) for f in mine]))
+
+    @staticmethod
+    def _fail(doc: _Doc, error: Exception, codec: PositionCodec, outcome: _Outcome) -> None:
+        message = str(error)
+        outcome.errors[doc.uri] = message
+        lines = _lines(doc.text)
+        end = codec.client_num_units(lines[0]) if lines else 0
+        outcome.published.append((doc, [types.Diagnostic(
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=end)),
+            message=message,
+            severity=types.DiagnosticSeverity.Error,
+            source=SOURCE,
+        )]))
+
+
+def _lines(text: str) -> list[str]:
+    # LSP and libcst end lines at \n, \r\n and \r only; str.splitlines also
+    # splits at form feeds and Unicode separators, which would shift lines.
+    return _LINE_BREAK.split(text)
+
+
+def _root_of(project: Config | ConfigError | None) -> Path | None:
+    return project.root if isinstance(project, Config) else None
+
+
+def _absolute(path: Path) -> Path:
+    return (path if path.is_absolute() else Path.cwd() / path).resolve()
+
+
+def _pyproject_stamps(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    out: list[tuple[str, int, int]] = []
+    for d in (folder, *folder.parents):
+        candidate = d / "pyproject.toml"
+        try:
+            st = candidate.stat()
+        except OSError:
+            continue
+        out.append((str(candidate), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def _workspace_folder(path: Path, folders: Iterable[Path]) -> Path | None:
+    best: Path | None = None
+    for folder in folders:
+        folder = _absolute(folder)
+        if (path == folder or folder in path.parents) and (best is None or len(folder.parts) > len(best.parts)):
+            best = folder
+    return best
+
+
+def to_diagnostic(finding: Finding, text: str, codec: PositionCodec, links: bool = True) -> types.Diagnostic:
+    """A finding as an LSP diagnostic on *text* (the text that was analysed).
+
+    Findings count lines from 1 and columns in code points from 1, end
+    exclusive; LSP counts both from 0 and columns in the client's units
+    (UTF-16 unless negotiated otherwise)."""
+    lines = _lines(text)
+    start_line = max(finding.line - 1, 0)
+    start_col = max(finding.column - 1, 0)
+    end_line = max((finding.end_line or finding.line) - 1, 0)
+    end_col = max((finding.end_column or finding.column) - 1, 0)
+    end_line, end_col = max((end_line, end_col), (start_line, start_col))
+    start = codec.position_to_client_units(lines, types.Position(line=start_line, character=start_col))
+    end = codec.position_to_client_units(lines, types.Position(line=end_line, character=end_col))
+    description = (
+        types.CodeDescription(href=f"{_DOCS_URL}{finding.code}.md") if links and _DOCS_URL else None
+    )
+    return types.Diagnostic(
+        range=types.Range(start=start, end=end),
+        message=finding.message,
+        severity=types.DiagnosticSeverity.Warning if finding.code == "MIN901" else types.DiagnosticSeverity.Error,
+        code=finding.code,
+        code_description=description,
+        source=SOURCE,
+    )
+
+
+def build_server() -> MinlintServer:
+    server = MinlintServer()
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: MinlintServer, params: types.InitializedParams) -> None:
+        watch = ls.client_capabilities.workspace
+        dynamic = watch.did_change_watched_files if watch is not None else None
+        if dynamic is not None and dynamic.dynamic_registration:
+            # Files changed behind the editor's back (git checkout, a formatter,
+            # an edited pyproject.toml) change findings of open documents too.
+            options = types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern=g) for g in _WATCHED_GLOBS]
+            )
+            registration = types.Registration(
+                id="minlint-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+            )
+            future = ls.client_register_capability(types.RegistrationParams(registrations=[registration]))
+            future.add_done_callback(_registration_done)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: MinlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule([params.text_document.uri], 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: MinlintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule([params.text_document.uri], ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: MinlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.schedule([params.text_document.uri], 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: MinlintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.forget(params.text_document.uri)
+        # The file on disk now stands in for the closed buffer in its project.
+        ls.schedule([params.text_document.uri], ls.debounce)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: MinlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if params.changes:
+            ls.schedule([change.uri for change in params.changes], ls.debounce)
+
+    return server
+
+
+def _registration_done(future: Future[None]) -> None:
+    # A client that refuses file watching still gets diagnostics on every
+    # edit and save; only changes made outside the editor wait for the next one.
+    if not future.cancelled() and future.exception() is not None:
+        logger.info("client refused file watching: %s", future.exception())
+
+
+def main() -> int:
+    """Serve LSP on stdin/stdout until the client says exit."""
+    build_server().start_io()
+    return 0
