@@ -12,12 +12,12 @@ import multiprocessing
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from minlint import noqa
-from minlint.analysis import Analysis
+from minlint.analysis import Analysis, Disclosure
 from minlint.cache import Cache, digest, finding_from_dict, finding_to_dict
 from minlint.checks import RULES, Raw
 from minlint.config import Config
@@ -25,7 +25,7 @@ from minlint.facts import ModuleFacts
 from minlint.findings import Finding
 from minlint.index import Deps, Project, SourceFile
 from minlint.policy import Policy
-from minlint.source import Unreadable
+from minlint.source import Unreadable, parse_module
 
 NOQA = re.compile(r"#\s*noqa", re.IGNORECASE)
 # a noqa that names a MIN code needs a reason even where there is no finding;
@@ -170,25 +170,39 @@ def _fresh(
     return True
 
 
+def seed_results(project: Project, policy: Policy, seed: SourceFile) -> Iterator[tuple[Analysis, Disclosure, list[Raw]]]:
+    """Each disclosure of a seed with what the rules say of it, from a fresh
+    analysis over the shared index (so the result depends only on what this
+    seed's analysis reads). ``minlint check`` and ``minlint fix`` both run
+    this loop, so they cannot disagree on what is a finding."""
+    analysis = Analysis(project, policy)
+    module = project.facts(seed)
+    if module is None:
+        return
+    for disclosure in analysis.disclosures(module):
+        raw: list[Raw] = []
+        for rule in RULES:
+            raw.extend(rule.check(analysis, disclosure))
+        yield analysis, disclosure, raw
+
+
 def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[list[Finding], Deps]:
     deps = Deps()
     project.track(deps)
     try:
-        analysis = Analysis(project, policy)
-        raw: list[Raw] = []
-        module = project.facts(seed)
-        if module is not None:
-            for disclosure in analysis.disclosures(module):
-                for rule in RULES:
-                    raw.extend(rule.check(analysis, disclosure))
-        findings = [_finding(r) for r in raw]
-        for path in deps.files:
-            problem = project.unreadable.get(path)
-            if problem is not None and path in project.texts:
-                findings.append(_min999(project.display(path), problem))
-        return findings, deps
+        findings = [_finding(r) for _, _, raw in seed_results(project, policy, seed) for r in raw]
+    except RecursionError:
+        # libcst's own code generation and visitors recurse once per level of
+        # nesting: a tree that parses can still be too deep to walk
+        findings = [_min999(seed.display, Unreadable(1, 1, "nested too deeply to analyse (Python's recursion "
+                                                        "limit); split the deepest expression"))]
     finally:
         project.track(None)
+    for path in deps.files:
+        problem = project.unreadable.get(path)
+        if problem is not None and path in project.texts:
+            findings.append(_min999(project.display(path), problem))
+    return findings, deps
 
 
 # -- parallel work ---------------------------------------------------------------
@@ -252,12 +266,16 @@ def _min999(display: str, exc: Unreadable) -> Finding:
 
 
 def syntax_problem(text: str) -> Unreadable | None:
+    """The MIN999 of a file no analysis needed. ``ast`` is ten times cheaper
+    than libcst; only when it refuses does the full guarded parse decide, so
+    that syntax newer than this interpreter is not reported as broken."""
     try:
         ast.parse(text)
-    except SyntaxError as exc:
-        return Unreadable(exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return Unreadable(1, 1, f"cannot parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        try:
+            parse_module(text)
+        except Unreadable as exc:
+            return exc
     return None
 
 

@@ -43,9 +43,9 @@ import libcst as cst
 
 from minlint import noqa
 from minlint.analysis import Analysis
-from minlint.checks import RULES, Raw
+from minlint.checks import Raw
 from minlint.config import Config
-from minlint.engine import NOQA, collect
+from minlint.engine import NOQA, collect, seed_results
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.findings import Finding
 from minlint.index import Project, SourceFile
@@ -190,15 +190,9 @@ def _run(files: Sequence[SourceFile], config: Config, policy: Policy, texts: dic
     raws: list[Raw] = []
     items: list[Item] = []
     for f in project.seeds():
-        module = project.facts(f)
-        if module is None:
-            continue
-        # a fresh analysis per seed over the shared index, as the engine runs
-        # it: the same findings as `minlint check`, whatever the order
-        analysis = Analysis(project, policy)
-        for disclosure in analysis.disclosures(module):
-            for rule in RULES:
-                raws.extend(rule.check(analysis, disclosure))
+        # the engine's own per-seed loop: the same findings as `minlint check`
+        for analysis, disclosure, raw in seed_results(project, policy, f):
+            raws.extend(raw)
             for expr in disclosure.payload:
                 ctx = Ctx(disclosure.fn, disclosure.node)
                 items.extend(i for i in analysis.payloads.exported(expr, ctx, True) if i.kind != "dynamic")
@@ -430,12 +424,11 @@ class _Planner:
 
     def _not_in_helper(self, group: list[Item]) -> None:
         for i in group:
-            via = str(i.via)
             # A value built in a helper's return may be needed by the helper's
             # other callers: the helper is not ours to change. A value passed
             # to a helper (`send({...})`) is written at the call: that is.
-            if via and not via.startswith("via the call of"):
-                raise _Unfixable(f"the field is built in a helper ({via}) that other code may call; "
+            if i.through == "return":
+                raise _Unfixable(f"the field is built in a helper ({i.via}) that other code may call; "
                                  "remove it there by hand if no caller needs it")
 
     def _no_side_effects(self, removed: cst.CSTNode, item: Item) -> None:

@@ -46,6 +46,7 @@ class Item:
     node: cst.CSTNode  # where a finding about it is reported
     via: str | Lazy = ""  # the helper or call site it came through
     scope: str | None = None  # qualified name of the function the node is in
+    through: str = ""  # "return": built in a helper's return; "argument": passed at a call site
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Ctx:
     env: Mapping[str, tuple[Item, ...] | tuple[str, ...]] = field(default_factory=dict)
     bindings: Mapping[str, tuple[cst.BaseExpression, Ctx]] = field(default_factory=dict)
     via: str | Lazy = ""
+    through: str = ""
 
 
 def _string(node: cst.CSTNode | None) -> str | None:
@@ -240,7 +242,7 @@ class Payloads:
 
     def _item(self, kind: str, name: str, node: cst.CSTNode, ctx: Ctx) -> Item:
         return Item(kind, name, ctx.fn.module, node, ctx.via,
-                    ctx.fn.qualname if ctx.fn.node is not None else None)
+                    ctx.fn.qualname if ctx.fn.node is not None else None, ctx.through)
 
     def _all(self, exprs: Iterable[cst.BaseExpression | None], ctx: Ctx, whole: bool) -> list[Item]:
         out: list[Item] = []
@@ -306,14 +308,14 @@ class Payloads:
         while fn is not None:  # a closure's free name: every definition in the enclosing function
             outer = self.defs(fn).all_of(name)
             if outer:
-                return self._from_defs(outer, expr, Ctx(fn, ENTRY, via=ctx.via), whole)
+                return self._from_defs(outer, expr, Ctx(fn, ENTRY, via=ctx.via, through=ctx.through), whole)
             fn = fn.parent
         target = self.a.project.resolve(expr, ctx.fn)
         if isinstance(target, tuple):  # a module constant, here or imported
             module, const = target
             scope = module.module_function
             assert scope is not None
-            return self._all(module.constants.get(const, ()), Ctx(scope, ENTRY, via=ctx.via), whole)
+            return self._all(module.constants.get(const, ()), Ctx(scope, ENTRY, via=ctx.via, through=ctx.through), whole)
         if isinstance(target, (Function, ClassFacts)):
             return []
         if whole and name not in BUILTINS:
@@ -323,7 +325,7 @@ class Payloads:
     def _from_defs(self, reaching: list[Def], use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
         out: list[Item] = []
         for d in reaching:
-            at = Ctx(ctx.fn, d.node, bindings=ctx.bindings, via=ctx.via)
+            at = Ctx(ctx.fn, d.node, bindings=ctx.bindings, via=ctx.via, through=ctx.through)
             if d.kind == "param":
                 out.extend(self._param(d.name, use, ctx, whole))
             elif d.kind == "mutate":
@@ -356,7 +358,8 @@ class Payloads:
                     if passed is None or node is None:
                         continue
                     caller = Ctx(site.caller, node, via=Lazy(lambda s=site: (  # type: ignore[misc]
-                        f"via the call of {fn.name}() at {s.caller.module.display}:{s.caller.module.line_of(s.call)}")))
+                        f"via the call of {fn.name}() at {s.caller.module.display}:{s.caller.module.line_of(s.call)}")),
+                        through=ctx.through or "argument")
                     out.extend(self.exported(passed, caller, whole))
                 return out
         if self._named_by_policy(name):
@@ -546,7 +549,8 @@ class Payloads:
             if node.kind == "return" and node.exprs:
                 returned = node.exprs[0]
                 assert isinstance(returned, cst.BaseExpression)
-                out.extend(self.exported(returned, Ctx(fn, node.id, bindings=bindings, via=via), whole))
+                out.extend(self.exported(returned, Ctx(fn, node.id, bindings=bindings, via=via,
+                                                       through=ctx.through or "return"), whole))
         return out
 
     def _starred(self, value: cst.BaseExpression, ctx: Ctx) -> list[Item]:
@@ -586,7 +590,7 @@ class Payloads:
         comp: cst.CompFor | None = expr.for_in
         while comp is not None:
             it = comp.iter
-            inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via)
+            inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through)
             consts = self.a.constant_strings(it, ctx.fn, at=ctx.node) if not isinstance(it, cst.Name) or (
                 it.value not in env) else None
             record_items = _items_of_record(it)
@@ -598,7 +602,7 @@ class Payloads:
                 else:
                     env[name.value] = tuple(self.exported(it, inner, False))
             comp = comp.inner_for_in
-        inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via)
+        inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through)
         if isinstance(expr, cst.DictComp):
             names = self._constant_keys(expr.key, inner)
             if names is not None:
@@ -636,7 +640,7 @@ class Payloads:
         if isinstance(obj, cst.Name):
             reaching = self.defs(ctx.fn).reaching(obj.value, ctx.node)
             if len(reaching) == 1 and reaching[0].kind == "assign" and reaching[0].value is not None:
-                return self._built_by(reaching[0].value, Ctx(ctx.fn, reaching[0].node, via=ctx.via))
+                return self._built_by(reaching[0].value, Ctx(ctx.fn, reaching[0].node, via=ctx.via, through=ctx.through))
         return None
 
     def _named_or_whole(self, arg: cst.Arg | None, call: cst.Call, ctx: Ctx) -> list[Item]:
@@ -693,7 +697,8 @@ class Payloads:
 
     def _serializer_fields(self, cls: ClassFacts, at: cst.CSTNode, ctx: Ctx) -> list[Item]:
         if isinstance(cls.meta_fields, tuple):
-            return [Item("field", name, cls.module, node, ctx.via, cls.name) for name, node in cls.meta_fields]
+            return [Item("field", name, cls.module, node, ctx.via, cls.name, ctx.through)
+                    for name, node in cls.meta_fields]
         return [self._item("whole", f"{cls.name}, whose Meta.fields is '__all__'", at, ctx)]
 
     def _code(self, node: cst.CSTNode, ctx: Ctx) -> str:

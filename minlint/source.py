@@ -15,6 +15,7 @@ main thread, and on a 1 MiB thread (where a macOS secondary thread, 512 KiB,
 crashes at half these depths):
 
     construct (one level)                 crash @8 MiB  crash @1 MiB  ~KiB/level
+                                          (- : not run; 8x the 1 MiB figure)
     nested ( )                            ~1,270         157           6.5
     nested [ ]  / f( ... ) arguments       ~1,230         151 / 145     7
     nested f-string fields                 -              139           7.3
@@ -47,7 +48,7 @@ parser stack along any path in the tree must stay under 4 MiB
 at most 200 by CPython's limit, about 1.4 MiB) come on top.  That is a margin
 of about 12x against the parse thread and still 1.5x against an 8 MiB thread.
 The deepest ordinary code measured (14,214 files of the stdlib and
-site-packages) estimates at about 1 MiB: a 562-term polynomial in sympy.
+site-packages) estimates at 720 KiB: a 559-term polynomial in sympy.
 
 Time: libcst's parse time grows with nesting depth times the amount of code
 under it, so chains and nests are quadratic (best of 3, on a loaded machine):
@@ -71,10 +72,20 @@ version mismatch (plain grammar errors, not indentation, literal-decoding or
 nesting-limit errors) and a conservative token scan finds no hazard, libcst's
 verdict wins: newer syntax such as ``type X = int`` parses on 3.11 and gets
 checked.  When libcst rejects it too, CPython's message and position are
-reported, because they are more precise than libcst's (libcst often points at
-the start of the statement) and match what ``python`` and flake8's E999 say.
-When ``ast`` accepts a file but libcst does not, libcst's position is reported
-and the reason says that Python itself can parse the file.
+reported, because they are more precise than libcst's (libcst points at the
+start of the statement, or for ``def f(:`` at the next line) and match what
+``python`` and flake8's E999 say; so an error after newer syntax is reported at
+the newer syntax on older interpreters.  When ``ast`` accepts a file but libcst
+does not (tab indentation libcst reads differently, more than ~3,500 implicitly
+concatenated strings), libcst's position is reported and the reason says that
+Python itself can parse the file.
+
+Not covered here: a module that parses can still be too deep for libcst's own
+recursive Python code.  At the default recursion limit of 1,000, ``.code``
+fails at about 490 nested nodes and a visitor at about 325 (3 frames per
+node); the stdlib's ``pydoc_data/topics.py`` (a 2,200-piece string
+concatenation) and 2,900 ``elif`` branches already raise RecursionError there.
+Code walking the tree must catch RecursionError.
 """
 
 from __future__ import annotations
@@ -372,11 +383,14 @@ def _text_position(text: str, index: int) -> tuple[int, int]:
 # Plain tuples: the scan makes one per node and must stay cheap.
 _Frame: TypeAlias = "tuple[ast.AST, _Frame | None, float, float, str, int]"
 
-# A one-line expression of at most this many bytes cannot hide a hazard: each
-# nesting level takes at least one byte, so its subtree adds at most
-# _PRUNE_BYTES levels of at most 7 KiB.  Not descending into such expressions
-# skips most of an ordinary file's nodes.
+# A one-line expression or statement of at most this many bytes cannot hide a
+# hazard: each nesting level takes at least one byte, so its subtree adds at
+# most _PRUNE_BYTES levels of at most 7 KiB (plus one block for ``if a: b``).
+# Not descending into such nodes skips most of an ordinary file.
 _PRUNE_BYTES: Final = 64
+_PRUNABLE: Final = (ast.expr, ast.stmt)
+# Their decorators sit on the lines above ``lineno``, outside the span.
+_DECORATED: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _check_tree(tree: ast.Module, text: str) -> None:
@@ -400,7 +414,7 @@ def _measure_tree(tree: ast.Module, text: str) -> tuple[float, int]:
     offending node can be described.
     """
     pending: list[_Frame] = [(tree, None, 0.0, 0.0, "", 0)]
-    prune_kib = MAX_STACK_KIB - _PRUNE_BYTES * _BRACKET[0]
+    prune_kib = MAX_STACK_KIB - _PRUNE_BYTES * _BRACKET[0] - _BLOCK[0]
     prune_run = min(_RUN_LIMITS.values()) - _PRUNE_BYTES
     total_time_us = 0.0
     nodes = 0
@@ -411,7 +425,12 @@ def _measure_tree(tree: ast.Module, text: str) -> tuple[float, int]:
             _refuse_depth(frame, text)
         if frame_length > _RUN_LIMITS.get(frame_run, frame_length):
             _refuse_run(frame, text)
-        if isinstance(node, ast.expr) and kib <= prune_kib and frame_length <= prune_run:
+        if (
+            isinstance(node, _PRUNABLE)
+            and not isinstance(node, _DECORATED)
+            and kib <= prune_kib
+            and frame_length <= prune_run
+        ):
             span = _one_line_span(node)
             if span <= _PRUNE_BYTES:
                 # About one node per three bytes, none much deeper than this one.
@@ -432,7 +451,7 @@ def _measure_tree(tree: ast.Module, text: str) -> tuple[float, int]:
     return total_time_us, nodes
 
 
-def _one_line_span(node: ast.expr) -> int:
+def _one_line_span(node: ast.expr | ast.stmt) -> int:
     end_line = node.end_lineno
     end_column = node.end_col_offset
     if end_line != node.lineno or end_column is None:
@@ -734,7 +753,8 @@ def _parse_on_big_stack(text: str) -> libcst.Module:
 
     The caller's thread may have a small stack (512 KiB on macOS, 128 KiB with
     musl), where libcst segfaults on nesting CPython accepts; a dedicated thread
-    makes the measured limits hold everywhere.  Creating it costs about 0.1 ms.
+    makes the measured limits hold everywhere.  Creating it costs about 0.3 ms;
+    a long-lived worker would be cheaper but does not survive a fork.
     """
     outcome: list[libcst.Module | BaseException] = []
 
