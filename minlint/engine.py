@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from minlint import noqa
+from minlint import deepstack, noqa
 from minlint.analysis import Analysis, Disclosure
 from minlint.cache import Cache, digest, finding_from_dict, finding_to_dict
 from minlint.checks import RULES, Raw
@@ -31,6 +31,13 @@ NOQA = re.compile(r"#\s*noqa", re.IGNORECASE)
 # a noqa that names a MIN code needs a reason even where there is no finding;
 # any other noqa matters only in files that have findings
 NOQA_MIN = re.compile(r"#\s*noqa\s*:[^\n]*MIN", re.IGNORECASE)
+
+
+# Measured: 2,200 implicitly concatenated strings (the stdlib's pydoc_data)
+# need a recursion limit of about 9,000 to generate code for; the stack is
+# reserved, not committed, so a large one costs nothing until used.
+ANALYSIS_STACK_BYTES = 512 * 1024 * 1024
+ANALYSIS_RECURSION_LIMIT = 60_000
 
 
 class UsageError(Exception):
@@ -190,7 +197,12 @@ def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[li
     deps = Deps()
     project.track(deps)
     try:
-        findings = [_finding(r) for _, _, raw in seed_results(project, policy, seed) for r in raw]
+        # libcst's code generation and visitors recurse once per level of
+        # nesting; on a big stack with a raised limit, deep trees that parse
+        # are analysed too
+        findings = deepstack.run(
+            lambda: [_finding(r) for _, _, raw in seed_results(project, policy, seed) for r in raw],
+            ANALYSIS_STACK_BYTES, ANALYSIS_RECURSION_LIMIT)
     except RecursionError:
         # libcst's own code generation and visitors recurse once per level of
         # nesting: a tree that parses can still be too deep to walk

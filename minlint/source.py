@@ -104,6 +104,8 @@ from typing import IO, Final, TypeAlias
 
 import libcst
 
+from minlint import deepstack
+
 __all__ = ["MAX_BYTES", "MAX_STACK_KIB", "Unreadable", "parse_module", "read_text"]
 
 # libcst needs about 280 bytes of memory per byte of source and 4-10 s per MB of
@@ -197,7 +199,6 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 # The thread stack size and the warnings filters are process-wide state;
 # serialise our changes to them.
-_STACK_SIZE_LOCK = threading.Lock()
 _WARNINGS_LOCK = threading.Lock()
 
 
@@ -753,37 +754,9 @@ def _parse_on_big_stack(text: str) -> libcst.Module:
 
     The caller's thread may have a small stack (512 KiB on macOS, 128 KiB with
     musl), where libcst segfaults on nesting CPython accepts; a dedicated thread
-    makes the measured limits hold everywhere.  Creating it costs about 0.3 ms;
-    a long-lived worker would be cheaper but does not survive a fork.
+    makes the measured limits hold everywhere.
     """
-    outcome: list[libcst.Module | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(libcst.parse_module(text))
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
-            outcome.append(exc)
-
-    try:
-        with _STACK_SIZE_LOCK:
-            previous = threading.stack_size(_PARSE_STACK_BYTES)
-            try:
-                worker = threading.Thread(target=work, name="minlint-parse", daemon=True)
-                worker.start()
-            finally:
-                threading.stack_size(previous)
-    except (RuntimeError, ValueError):
-        # No thread or no stack size control on this platform: parse here, still
-        # within the limits, which hold on a default 8 MiB main thread.
-        return libcst.parse_module(text)
-    worker.join()
-    if not outcome:
-        raise RuntimeError("the parser thread ended without a result")
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
+    return deepstack.run(lambda: libcst.parse_module(text), _PARSE_STACK_BYTES)
 
 def _one_line(reason: str) -> str:
     # Reasons end up in one-line findings; libcst's messages span several lines

@@ -14,16 +14,19 @@ from tests.support import minlint
 LEAK = 'def handler(user):\n    disclose({"email": user.email})\n'
 
 
-def test_too_deep_to_walk_is_min999_and_the_rest_is_checked(tmp_path: Path) -> None:
+def test_tree_deeper_than_the_default_recursion_limit_is_analysed(tmp_path: Path) -> None:
+    """libcst's code generation and visitors recurse per level: at Python's
+    default limit they fail on this file (a caller search in *another* seed
+    walks it too). The analysis runs on a big stack with a raised limit."""
     concatenated = " ".join(['"a"'] * 2200)  # like the stdlib's pydoc_data/topics.py
     (tmp_path / "deep.py").write_text(LEAK + f"\nTEXT = ({concatenated})\n")
     (tmp_path / "plain.py").write_text(LEAK)
-    proc = minlint("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    proc = minlint("check", "--no-cache", "--format", "json", "--select", "MIN1,MIN9", ".", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    found = {(d["path"], d["code"]): d["message"] for d in json.loads(proc.stdout)}
-    assert "nested too deeply" in found[("deep.py", "MIN999")]
-    assert ("plain.py", "MIN101") in found
+    found = {(d["path"], d["line"], d["code"]) for d in json.loads(proc.stdout)}
+    assert found == {("deep.py", 2, "MIN101"), ("plain.py", 2, "MIN101")}
+    assert sys.getrecursionlimit() < 60_000  # this process's limit was never touched
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="`type` statements are old news from 3.12 on")
