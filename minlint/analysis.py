@@ -3,6 +3,7 @@ facts and the payloads, shared by every rule so each is computed once."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from minlint.cfg import ENTRY
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.flow import Flow
 from minlint.index import Project
-from minlint.payload import Payloads, _string
+from minlint.payload import Ctx, Payloads, _string, _yields
 from minlint.policy import Policy, Sink
 from minlint.vocab import Vocabulary, calls_in
 
@@ -76,7 +77,8 @@ class Analysis:
             if reaching:
                 out = []
                 for d in reaching:
-                    if d.kind != "assign" or d.value is None:
+                    # `for f in ("ip", "phone")`: a loop variable over constants
+                    if d.kind not in ("assign", "element") or d.value is None:
                         return None
                     got = self.constant_strings(d.value, fn, at=d.node, depth=depth + 1)
                     if got is None:
@@ -90,7 +92,8 @@ class Analysis:
                 values = module.constants.get(name, [])
                 scope = module.module_function
                 if len(values) == 1 and scope is not None:
-                    return self.constant_strings(values[0], scope, at=None, depth=depth + 1)
+                    base = self.constant_strings(values[0], scope, at=None, depth=depth + 1)
+                    return _apply_mutations(module, name, base) if base is not None else None
         return None
 
     # -- disclosures ------------------------------------------------------------
@@ -113,13 +116,116 @@ class Analysis:
                         if sink is not None:
                             yield Disclosure(fn, node.id, call, f"{_callee_text(call)}()",
                                              _payload(call, sink), entry)
+                            continue
+                        indirect = self._indirect_sink(call.func, fn, node.id)
+                        if indirect is not None:
+                            sink, bound = indirect
+                            yield Disclosure(fn, node.id, call, f"{_callee_text(call)}() (a {sink.name} sink)",
+                                             bound + _payload(call, sink), entry)
+                            continue
+                        for arg in call.args:
+                            passed = self.vocab.sink_named(arg.value, fn)
+                            if passed is not None and not arg.star:
+                                # Thread(target=disclose, args=(x,)), submit(disclose, x), map(disclose, xs)
+                                others = tuple(a.value for a in call.args if a is not arg)
+                                yield Disclosure(fn, node.id, call, f"{_callee_text(call)}() (calling {passed.name})",
+                                                 others, entry)
+                                break
                 if entry and node.kind == "return" and node.exprs and _discloses(node.exprs[0]):
                     value = node.exprs[0]
                     assert isinstance(value, cst.BaseExpression) and node.stmt is not None
                     yield Disclosure(fn, node.id, node.stmt, f"the return of {fn.name}()", (value,), True)
+                if entry and node.kind != "return":
+                    for expr in node.exprs:  # a streaming answer yields what it discloses
+                        for y in _yields(expr):
+                            given = y.value.item if isinstance(y.value, cst.From) else y.value
+                            if isinstance(given, cst.BaseExpression) and _discloses(given):
+                                yield Disclosure(fn, node.id, y, f"a yield of {fn.name}()", (given,), True)
 
-    def entry_ctx_node(self) -> int:
-        return ENTRY
+    def _indirect_sink(
+        self, callee: cst.BaseExpression, fn: Function, node: int, depth: int = 0
+    ) -> tuple[Sink, tuple[cst.BaseExpression, ...]] | None:
+        """A sink reached through a name bound to it, ``functools.partial`` or
+        ``getattr(obj, "disclose")``: the sink and the arguments bound to it."""
+        if depth > 5:
+            return None
+        if isinstance(callee, cst.Call):
+            func_names = self.vocab.names(callee.func, fn)
+            if any(n.rpartition(".")[2] == "partial" for n in func_names) and callee.args:
+                inner = callee.args[0].value
+                sink = self.vocab.sink_named(inner, fn)
+                found = (sink, ()) if sink is not None else self._indirect_sink(inner, fn, node, depth + 1)
+                if found is not None:
+                    return found[0], found[1] + tuple(a.value for a in callee.args[1:])
+            if any(n == "getattr" for n in func_names) and len(callee.args) >= 2:
+                names = self.payloads._constant_keys(callee.args[1].value, Ctx(fn, node))
+                for name in names or ():
+                    for s in self.policy.sinks:
+                        if s.name.rpartition(".")[2] == name:
+                            return s, ()
+            return None
+        if not isinstance(callee, cst.Name):
+            return None
+        values: list[tuple[cst.BaseExpression, Function, int]] = []
+        if fn.node is not None:
+            values = [(d.value, fn, d.node) for d in self.payloads.defs(fn).reaching(callee.value, node)
+                      if d.kind == "assign" and d.value is not None]
+        if not values:
+            target = self.project.resolve(callee, fn)
+            if isinstance(target, tuple):
+                module, name = target
+                scope = module.module_function
+                if scope is not None:
+                    values = [(v, scope, ENTRY) for v in module.constants.get(name, ())]
+        for value, scope, at in values:
+            sink = self.vocab.sink_named(value, scope)
+            if sink is not None:
+                return sink, ()
+            found = self._indirect_sink(value, scope, at, depth + 1)
+            if found is not None:
+                return found
+        return None
+
+
+def _apply_mutations(module: ModuleFacts, name: str, base: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A module constant as its module leaves it: ``BLOCKED.discard("RU")``
+    at module level is applied; any other change in place (in a function,
+    with a value not known) makes it unknown."""
+    if not _mutated(module.text, name):
+        return base
+    values = list(base)
+    for stmt in module.tree.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            call = small.value if isinstance(small, cst.Expr) else None
+            if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value == name):
+                continue
+            method = call.func.attr.value
+            args = [_string(a.value) for a in call.args]
+            if None in args and method not in ("update", "extend"):
+                return None
+            if method in ("add", "append"):
+                values.extend(a for a in args if a is not None)
+            elif method in ("discard", "remove"):
+                values = [v for v in values if v not in args]
+            elif method == "clear":
+                values = []
+            else:
+                return None
+    # a change in place anywhere else (inside a function, `|=`) is not followed
+    remaining = re.sub(rf"^{re.escape(name)}\s*\.\s*(?:add|append|discard|remove|clear)\s*\(.*$", "",
+                       module.text, flags=re.MULTILINE)
+    return tuple(values) if not _mutated(remaining, name) else None
+
+
+def _mutated(text: str, name: str) -> bool:
+    """Whether a module constant is changed in place somewhere (``BLOCKED.discard("RU")``):
+    then what its assignment says is not what a check compares against."""
+    return re.search(rf"\b{re.escape(name)}\s*(?:\.\s*(?:add|discard|remove|clear|pop|update|append|extend|insert|"
+                     rf"difference_update|intersection_update|symmetric_difference_update)\s*\(|[-+|&^]=)",
+                     text) is not None
 
 
 def _callee_text(call: cst.Call) -> str:

@@ -111,12 +111,15 @@ class _Frame:
 
 
 class _Builder:
-    def __init__(self, is_exit_call: Callable[[cst.Call], bool]) -> None:
+    def __init__(
+        self, is_exit_call: Callable[[cst.Call], bool], swallows: Callable[[cst.BaseExpression], bool]
+    ) -> None:
         self.nodes: list[Node] = [Node(ENTRY, "entry"), Node(EXIT, "exit"), Node(RAISE, "raise")]
         self.node_of: dict[int, int] = {}
         self.pending: list[Edge] = [(ENTRY, "next")]
         self.frames: list[_Frame] = []
         self.is_exit_call = is_exit_call
+        self.swallows = swallows
 
     # -- primitives -------------------------------------------------------
     def new(self, kind: str, stmt: cst.CSTNode | None, exprs: tuple[cst.CSTNode, ...] = ()) -> int:
@@ -363,7 +366,7 @@ class _Builder:
     def with_(self, stmt: cst.With) -> None:
         self.add("with", stmt, tuple(item.item for item in stmt.items) + tuple(
             item.asname.name for item in stmt.items if item.asname is not None))
-        swallows = any(_swallows_exceptions(item.item) for item in stmt.items)
+        swallows = any(self.swallows(item.item) for item in stmt.items)
         if swallows:
             out = self.new("stmt", None)
             self.frames.append(_Frame("suppress", exc_target=out))
@@ -437,9 +440,12 @@ def _swallows_exceptions(item: cst.BaseExpression) -> bool:
 def build_cfg(
     body: cst.BaseSuite | Iterable[cst.BaseStatement],
     is_exit_call: Callable[[cst.Call], bool] = lambda call: False,
+    swallows: Callable[[cst.BaseExpression], bool] | None = None,
 ) -> CFG:
-    """The graph of a function body (or a module's top level)."""
-    b = _Builder(is_exit_call)
+    """The graph of a function body (or a module's top level). *is_exit_call*
+    says which calls never return; *swallows*, which ``with`` items swallow
+    the exceptions of their body (default: a call named ``suppress``)."""
+    b = _Builder(is_exit_call, swallows or _swallows_exceptions)
     b.block(body)
     b.link(b.pending, EXIT)  # falling off the end returns None
     return CFG(b.nodes, b.node_of)

@@ -8,7 +8,7 @@ and it runs on every module the project index needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,9 +65,13 @@ class Function:
     def params(self) -> tuple[str, ...]:
         return self.keyword + ((self.star,) if self.star else ())
 
-    def cfg(self, is_exit_call: object = None) -> CFG:
+    def cfg(
+        self,
+        is_exit_call: Callable[[cst.Call], bool] = lambda call: False,
+        swallows: Callable[[cst.BaseExpression], bool] | None = None,
+    ) -> CFG:
         if self._cfg is None:
-            self._cfg = build_cfg(self.body, is_exit_call)  # type: ignore[arg-type]
+            self._cfg = build_cfg(self.body, is_exit_call, swallows)
         return self._cfg
 
 

@@ -95,7 +95,7 @@ class Flow:
         got = self._flows.get(key)
         if got is not None:
             return got
-        cfg = fn.cfg(lambda call: self.is_exit_call(call, fn))
+        cfg = fn.cfg(lambda call: self.is_exit_call(call, fn), lambda item: self.swallows(item, fn))
         ff = FunctionFlow(fn, cfg)
         self._flows[key] = ff
         ff.decorated = self.vocab.guard_decorators(fn)
@@ -103,6 +103,7 @@ class Flow:
             for expr in node.exprs:
                 for call in calls_in(expr):
                     ff.node_of_call.setdefault(id(call), node.id)
+                for call in calls_in(expr, lambdas=False):  # a record in a lambda may never run
                     if self.vocab.is_record(call, fn) or self._helper_records(call, fn):
                         ff.records.add(node.id)
             if node.kind == "stmt" and node.stmt is not None:
@@ -114,9 +115,11 @@ class Flow:
         return ff
 
     def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call) -> None:
-        for g in self.vocab.guard_calls(call, ff.fn):
-            ff.edges.setdefault(g.id, []).append(((n, "next"), None))
         helper = self.a.callee(call, ff.fn)
+        if not (isinstance(helper, Function) and not self.can_fail(helper)):
+            # a check defined in the checked code that can never fail checks nothing
+            for g in self.vocab.guard_calls(call, ff.fn):
+                ff.edges.setdefault(g.id, []).append(((n, "next"), None))
         if isinstance(helper, Function) and helper is not ff.fn:
             for g in self.a.policy.guards:
                 v = self.establishes(helper, g)
@@ -166,6 +169,23 @@ class Flow:
             return False  # a disclosure is never taken as the end of the path
         helper = self.a.callee(call, fn)
         return isinstance(helper, Function) and self.never_returns(helper)
+
+    def swallows(self, item: cst.BaseExpression, fn: Function) -> bool:
+        """``with suppress(...)`` (however imported): the body's exceptions go on after the block."""
+        if not isinstance(item, cst.Call):
+            return False
+        return any(n.rpartition(".")[2] == "suppress" for n in self.vocab.names(item.func, fn))
+
+    def can_fail(self, fn: Function) -> bool:
+        """Whether a function can raise: a ``raise``, an ``assert``, an exit,
+        or any call (which may raise). ``def verify_court_order(o): pass`` cannot."""
+        cfg = self.flow(fn).cfg
+        for node in cfg.nodes:
+            if isinstance(node.stmt, (cst.Raise, cst.Assert)) or node.kind == "assert":
+                return True
+            if any(True for expr in node.exprs for _ in calls_in(expr, lambdas=False)):
+                return True
+        return False
 
     def never_returns(self, fn: Function) -> bool:
         """A helper that always raises (``refuse(case)``) ends the path.

@@ -9,20 +9,27 @@ imports, so that ``from legal import verify_court_order as vco`` still names
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 
+def identifier(name: str) -> str:
+    """The identifier as Python sees it: NFKC-normalised (PEP 3131), so that
+    ``ｄｉｓｃｌｏｓｅ`` is ``disclose`` here as it is to the interpreter."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
 def dotted(expr: cst.BaseExpression | None) -> str | None:
     """``a.b.c`` for a chain of names and attributes, else None."""
     parts: list[str] = []
     while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
+        parts.append(identifier(expr.attr.value))
         expr = expr.value
     if isinstance(expr, cst.Name):
-        parts.append(expr.value)
+        parts.append(identifier(expr.value))
         return ".".join(reversed(parts))
     return None
 
@@ -30,9 +37,9 @@ def dotted(expr: cst.BaseExpression | None) -> str | None:
 def last_name(expr: cst.BaseExpression | None) -> str | None:
     """The last name of a callee or attribute chain: ``x.y.z()`` -> ``z``."""
     if isinstance(expr, cst.Attribute):
-        return expr.attr.value
+        return identifier(expr.attr.value)
     if isinstance(expr, cst.Name):
-        return expr.value
+        return identifier(expr.value)
     return None
 
 
@@ -94,14 +101,16 @@ class Imports:
 
 
 def known_names(expr: cst.BaseExpression, imports: Imports) -> tuple[str, ...]:
-    """Every dotted name *expr* is known by: as written, and qualified."""
+    """The dotted names *expr* is known by: its qualified name when it was
+    imported (only that: `from utils import log as verify_court_order` is
+    `utils.log`, not a check), else as written; a chain that does not start
+    with a name (`get_portal().disclose`) is known by its last name."""
     written = dotted(expr)
     if written is None:
-        return ()
+        last = last_name(expr)
+        return (last,) if last is not None else ()
     qualified = imports.qualify(written)
-    if qualified is None or qualified == written:
-        return (written,)
-    return (written, qualified)
+    return (written,) if qualified is None else (qualified,)
 
 
 def matches(entry: str, names: Iterable[str]) -> bool:

@@ -157,12 +157,17 @@ def _mutation_call(node_id: int, value: cst.BaseExpression) -> list[Def]:
     if not isinstance(value, cst.Call):
         return []
     func, args = value.func, value.args
-    if isinstance(func, cst.Name) and func.value == "setattr" and len(args) >= 3 and isinstance(args[0].value, cst.Name):
+    callee = dotted(func) or ""
+    if callee.rpartition(".")[2] in ("setattr", "setitem") and callee in ("setattr", "operator.setitem", "setitem") \
+            and len(args) >= 3 and isinstance(args[0].value, cst.Name):
         key = _string(args[1].value)
         return [Def(args[0].value.value, "mutate", node_id, args[2].value, key, args[1].value)]
     if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
         return []
     owner, method = func.value.value, func.attr.value
+    if method in ("__setitem__", "__setattr__") and len(args) >= 2:
+        key = _string(args[0].value)
+        return [Def(owner, "mutate", node_id, args[1].value, key, args[0].value)]
     if method == "update":
         out = []
         for arg in args:
@@ -253,11 +258,14 @@ class Payloads:
 
     def _exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Item]:
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary,
-                             cst.Ellipsis, cst.Comparison, cst.Lambda)):
+                             cst.Ellipsis, cst.Comparison)):
             return []
+        if isinstance(expr, cst.Lambda):
+            # what a lambda hands over is its body; its parameters are unknown
+            env = {**ctx.env, **{p.name.value: () for p in _lambda_params(expr)}}
+            return self.exported(expr.body, Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through), whole)
         if isinstance(expr, cst.FormattedString):
-            return self._all((p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)),
-                             ctx, True)
+            return self._all(_formatted_expressions(expr), ctx, True)
         if isinstance(expr, cst.Name):
             return self._name(expr, ctx, whole)
         if isinstance(expr, cst.Attribute):
@@ -283,6 +291,8 @@ class Payloads:
             return self._all((expr.body, expr.orelse), ctx, whole)
         if isinstance(expr, (cst.Await, cst.Yield)):
             inner = expr.expression if isinstance(expr, cst.Await) else expr.value
+            if isinstance(inner, cst.From):
+                inner = inner.item
             return self.exported(inner, ctx, whole) if isinstance(inner, cst.BaseExpression) else []
         if isinstance(expr, cst.NamedExpr):
             return self.exported(expr.value, ctx, whole)
@@ -303,7 +313,7 @@ class Payloads:
         defs = self.defs(ctx.fn)
         reaching = defs.reaching(name, ctx.node)
         if reaching:
-            return self._from_defs(reaching, expr, ctx, whole)
+            return self._from_defs(reaching + self._alias_mutations(name, ctx), expr, ctx, whole)
         fn = ctx.fn.parent
         while fn is not None:  # a closure's free name: every definition in the enclosing function
             outer = self.defs(fn).all_of(name)
@@ -321,6 +331,40 @@ class Payloads:
         if whole and name not in BUILTINS:
             return [self._item("dynamic", f"'{name}', whose contents are unknown", expr, ctx)]
         return []
+
+    def _alias_mutations(self, name: str, ctx: Ctx) -> list[Def]:
+        """Mutations made through another local name for the same object
+        (``q = p; q["email"] = ...`` changes p), in either direction."""
+        defs = self.defs(ctx.fn)
+        aliases = {d.name for d in defs.defs
+                   if d.kind == "assign" and isinstance(d.value, cst.Name) and d.value.value == name and d.name != name}
+        aliases |= {d.value.value for d in defs.reaching(name, ctx.node)
+                    if d.kind == "assign" and isinstance(d.value, cst.Name) and d.value.value != name}
+        return [d for q in sorted(aliases) for d in defs.reaching(q, ctx.node) if d.kind == "mutate"]
+
+    def _written_under(self, base: cst.BaseExpression, key: str, ctx: Ctx) -> list[Item]:
+        """What a local dict or object holds under *key*: a value stored under
+        an allowed name is still the value (``p["phone"] = user.email``)."""
+        if not isinstance(base, cst.Name) or base.value in ctx.env:
+            return []
+        out: list[Item] = []
+        if base.value == "self" and ctx.fn.cls is not None:
+            # an attribute of self holds what any method of the class stored in it
+            for method in ctx.fn.cls.methods.values():
+                for d in self.defs(method).all_of("self"):
+                    if d.kind == "mutate" and d.key == key and d.value is not None:
+                        out.extend(self.exported(d.value, Ctx(method, d.node, via=ctx.via, through=ctx.through), False))
+            return out
+        reaching = self.defs(ctx.fn).reaching(base.value, ctx.node) + self._alias_mutations(base.value, ctx)
+        for d in reaching:
+            at = Ctx(ctx.fn, d.node, bindings=ctx.bindings, via=ctx.via, through=ctx.through)
+            if d.kind == "mutate" and d.key == key and d.value is not None:
+                out.extend(self.exported(d.value, at, False))
+            elif d.kind == "assign" and isinstance(d.value, cst.Dict):
+                for el in d.value.elements:
+                    if isinstance(el, cst.DictElement) and _string(el.key) == key:
+                        out.extend(self.exported(el.value, at, False))
+        return out
 
     def _from_defs(self, reaching: list[Def], use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
         out: list[Item] = []
@@ -379,7 +423,7 @@ class Payloads:
                 return self._serializer_fields(serializer, expr, ctx)
         if _is_module(expr.value, ctx):
             return []  # `status.HTTP_200_OK`, `settings.REGION`: a constant, not user data
-        return [self._item("field", attr, expr, ctx)]
+        return [self._item("field", attr, expr, ctx), *self._written_under(expr.value, attr, ctx)]
 
     def _subscript(self, expr: cst.Subscript, ctx: Ctx, whole: bool) -> list[Item]:
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
@@ -387,7 +431,8 @@ class Payloads:
         key = expr.slice[0].slice.value
         names = self._constant_keys(key, ctx)
         if names is not None:
-            return [self._item("field", n, expr, ctx) for n in names]
+            return [self._item("field", n, expr, ctx) for n in names] + [
+                i for n in names for i in self._written_under(expr.value, n, ctx)]
         if isinstance(key, (cst.Integer, cst.UnaryOperation)):
             return self.exported(expr.value, ctx, whole)
         return [self._item("dynamic", f"{self._code(expr, ctx)} with a key known only at run time", expr, ctx)]
@@ -396,6 +441,11 @@ class Payloads:
         s = _string(key)
         if s is not None:
             return (s,)
+        if isinstance(key, cst.BinaryOperation) and isinstance(key.operator, cst.Add):
+            left, right = self._constant_keys(key.left, ctx), self._constant_keys(key.right, ctx)
+            if left is not None and right is not None and len(left) == len(right) == 1:
+                return (left[0] + right[0],)  # "em" + "ail"
+            return None
         if isinstance(key, cst.Name):
             if key.value in ctx.env:
                 bound = ctx.env[key.value]
@@ -427,7 +477,8 @@ class Payloads:
         if isinstance(func, cst.Attribute) and last == "get" and positional and not self._is_orm(call, ctx):
             found = self._constant_keys(positional[0], ctx)
             if found is not None:
-                return [self._item("field", n, call, ctx) for n in found]
+                return [self._item("field", n, call, ctx) for n in found] + [
+                    i for n in found for i in self._written_under(func.value, n, ctx)]
             return [self._item("dynamic", f"{code} with a key known only at run time", call, ctx)]
         if last in ("copy", "deepcopy") and positional:
             inner = self.exported(positional[0], ctx, True)
@@ -456,6 +507,10 @@ class Payloads:
         if last == "get_object_or_404" or (self._is_orm(call, ctx)):
             return [self._item("whole", f"a model instance from {code}", call, ctx)] if whole else []
 
+        lambdas = self._lambdas(func, ctx)
+        if lambdas:
+            return [i for lam in lambdas for i in self.exported(lam, ctx, whole)] + self._all(
+                (a.value for a in args), ctx, False)
         target = self.a.callee(call, ctx.fn)
         if isinstance(target, ClassFacts):
             return self._construct(target, call, ctx, whole)
@@ -479,11 +534,13 @@ class Payloads:
             out.extend(self.exported(func.value, ctx, whole))
         elif isinstance(func, cst.Attribute) and last == "format":
             pass  # "...".format(...): the arguments below
+        # map(lambda u: u.email, users): the lambda says what is taken from users
+        consumed = any(isinstance(a.value, cst.Lambda) for a in args)
         for a in args:
             if a.star == "**":
                 out.extend(self._starred(a.value, ctx))
             else:
-                out.extend(self.exported(a.value, ctx, whole or a.keyword is None))
+                out.extend(self.exported(a.value, ctx, (whole or a.keyword is None) and not consumed))
         return out
 
     def _constant(self, value: cst.BaseExpression, ctx: Ctx) -> bool:
@@ -500,6 +557,15 @@ class Payloads:
     def _named_by_policy(self, name: str) -> bool:
         field = normalise_field(name)
         return self.a.policy.is_context(field) or self.a.policy.is_allowed(field)
+
+    def _lambdas(self, func: cst.BaseExpression, ctx: Ctx) -> list[cst.Lambda]:
+        if isinstance(func, cst.Lambda):
+            return [func]
+        if isinstance(func, cst.Name) and func.value not in ctx.env:
+            values = [d.value for d in self.defs(ctx.fn).reaching(func.value, ctx.node) if d.kind == "assign"]
+            if values and all(isinstance(v, cst.Lambda) for v in values):
+                return [v for v in values if isinstance(v, cst.Lambda)]
+        return []
 
     def _keywords_as_fields(self, args: Iterable[cst.Arg], ctx: Ctx) -> list[Item]:
         out: list[Item] = []
@@ -546,11 +612,17 @@ class Payloads:
             f"via {fn.name}() in {fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"))
         out: list[Item] = []
         for node in flow.cfg.nodes:
-            if node.kind == "return" and node.exprs:
-                returned = node.exprs[0]
-                assert isinstance(returned, cst.BaseExpression)
-                out.extend(self.exported(returned, Ctx(fn, node.id, bindings=bindings, via=via,
-                                                       through=ctx.through or "return"), whole))
+            returned: list[cst.BaseExpression] = []
+            if node.kind == "return" and node.exprs and isinstance(node.exprs[0], cst.BaseExpression):
+                returned.append(node.exprs[0])
+            for expr in node.exprs:  # a generator hands over what it yields
+                for y in _yields(expr):
+                    given = y.value.item if isinstance(y.value, cst.From) else y.value
+                    if isinstance(given, cst.BaseExpression):
+                        returned.append(given)
+            for value in returned:
+                out.extend(self.exported(value, Ctx(fn, node.id, bindings=bindings, via=via,
+                                                    through=ctx.through or "return"), whole))
         return out
 
     def _starred(self, value: cst.BaseExpression, ctx: Ctx) -> list[Item]:
@@ -704,6 +776,42 @@ class Payloads:
     def _code(self, node: cst.CSTNode, ctx: Ctx) -> str:
         text = " ".join(ctx.fn.module.tree.code_for_node(node).split())
         return text if len(text) <= 50 else text[:47] + "..."
+
+
+def _yields(expr: cst.CSTNode) -> list[cst.Yield]:
+    """The yields a node evaluates (``yield x`` and ``yield from xs``), not in nested scopes."""
+    out: list[cst.Yield] = []
+    stack = [expr]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, cst.Yield):
+            out.append(cur)
+        if not isinstance(cur, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            stack.extend(cur.children)
+    return out
+
+
+def _lambda_params(lam: cst.Lambda) -> list[cst.Param]:
+    p = lam.params
+    out = [*p.posonly_params, *p.params, *p.kwonly_params]
+    if isinstance(p.star_arg, cst.Param):
+        out.append(p.star_arg)
+    if p.star_kwarg is not None:
+        out.append(p.star_kwarg)
+    return out
+
+
+def _formatted_expressions(fstring: cst.FormattedString) -> list[cst.BaseExpression]:
+    """The expressions of an f-string, those in format specs included."""
+    out: list[cst.BaseExpression] = []
+    stack = list(fstring.parts)
+    while stack:
+        part = stack.pop()
+        if isinstance(part, cst.FormattedStringExpression):
+            out.append(part.expression)
+            if part.format_spec:
+                stack.extend(part.format_spec)
+    return out
 
 
 def _literal(value: cst.BaseExpression) -> bool:

@@ -19,13 +19,16 @@ from minlint.policy import Guard, Policy, Sink
 BUILTIN_EXITS = ("sys.exit", "os._exit", "exit", "quit", "os.abort")
 
 
-def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
-    """Calls evaluated by *node*, in source order, not those in nested defs."""
+def calls_in(node: cst.CSTNode, *, lambdas: bool = True) -> Iterator[cst.Call]:
+    """Calls evaluated by *node*, in source order, not those in nested defs
+    (nor in lambdas, with ``lambdas=False``: a lambda may never be called)."""
     stack: list[cst.CSTNode] = [node]
     found: list[cst.Call] = []
     while stack:
         cur = stack.pop()
         if isinstance(cur, (cst.FunctionDef, cst.ClassDef)) and cur is not node:
+            continue
+        if not lambdas and isinstance(cur, cst.Lambda):
             continue
         if isinstance(cur, cst.Call):
             found.append(cur)
@@ -42,7 +45,11 @@ class Vocabulary:
         return known_names(expr, fn.module.imports)
 
     def sink(self, call: cst.Call, fn: Function) -> Sink | None:
-        names = self.names(call.func, fn)
+        return self.sink_named(call.func, fn)
+
+    def sink_named(self, expr: cst.BaseExpression, fn: Function) -> Sink | None:
+        """The sink an expression names (a callee, or a sink passed as a value)."""
+        names = self.names(expr, fn)
         if not names:
             return None
         for s in self.policy.sinks:
@@ -90,9 +97,22 @@ class Vocabulary:
             return False
         if fn.marked:
             return True
-        return any(matches_any(self.policy.decorators, (name,)) or matches_any(
-            self.policy.decorators, known_names(_target(dec), fn.module.imports))
-            for dec, name in decorator_names(fn))
+        if any(matches_any(self.policy.decorators, known_names(_target(dec), fn.module.imports))
+               for dec, _ in decorator_names(fn)):
+            return True
+        return self._decorated_by_call(fn)
+
+    def _decorated_by_call(self, fn: Function) -> bool:
+        """``answer = disclosure(answer)`` at module level: a decorator applied by hand."""
+        if fn.parent is not None or fn.cls is not None:
+            return False
+        for value in fn.module.constants.get(fn.name, ()):
+            if isinstance(value, cst.Call) and value.args and isinstance(value.args[0].value, cst.Name) \
+                    and value.args[0].value.value == fn.name:
+                target = value.func.func if isinstance(value.func, cst.Call) else value.func
+                if matches_any(self.policy.decorators, known_names(target, fn.module.imports)):
+                    return True
+        return False
 
     def guard_decorators(self, fn: Function) -> set[str]:
         out: set[str] = set()
