@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any, NoReturn
 
-from minlint.policy import DEFAULT_PACK, Policy, describe_toml_error, load_policy
+from minlint.policy import DEFAULT_PACK, InputError, Policy, describe_toml_error, describe_value, load_policy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,42 +50,12 @@ _CODE_EXPECTED = "MIN rule codes or prefixes such as \"MIN\", \"MIN1\" or \"MIN1
 _COMMAND_LINE = "command line"
 
 
-class ConfigError(Exception):
-    """One line: '<pyproject.toml>: <dotted key>: <what is wrong>; expected <what>'."""
-
-    def __init__(self, file: str, key: str, problem: str, expected: str | None = None) -> None:
-        self.file = file
-        self.key = key
-        self.problem = problem
-        self.expected = expected
-        text = f"{file}: {key}: {problem}"
-        if expected:
-            text += f"; expected {expected}"
-        super().__init__(" ".join(text.split()))
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.file, self.key, self.problem, self.expected))
+class ConfigError(InputError):
+    """A ``[tool.minlint]`` table that cannot be used; file is its pyproject.toml."""
 
 
 def _fail(file: str, key: str, problem: str, expected: str | None = None) -> NoReturn:
     raise ConfigError(file, key, problem, expected)
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return f"a {type(value).__name__}"
 
 
 def _split(value: object, file: str, key: str, what: str) -> list[str]:
@@ -96,10 +66,10 @@ def _split(value: object, file: str, key: str, what: str) -> list[str]:
         items = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                _fail(file, f"{key}[{i}]", f"got {_kind(item)}", f"a string ({what})")
+                _fail(file, f"{key}[{i}]", f"got {describe_value(item)}", f"a string ({what})")
             items.extend(item.split(","))
     else:
-        _fail(file, key, f"got {_kind(value)}", f"a list of strings ({what})")
+        _fail(file, key, f"got {describe_value(value)}", f"a list of strings ({what})")
     out: list[str] = []
     for item in (i.strip() for i in items):
         if item and item not in out:
@@ -271,7 +241,7 @@ def _read_table(pyproject: Path) -> dict[str, Any] | None:
         return None
     table = tool["minlint"]
     if not isinstance(table, dict):
-        _fail(file, "tool.minlint", f"got {_kind(table)}", "a table ([tool.minlint])")
+        _fail(file, "tool.minlint", f"got {describe_value(table)}", "a table ([tool.minlint])")
     return table
 
 
@@ -291,7 +261,7 @@ def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
         seen.add(name)
         if name == "policy":
             if not isinstance(value, str) or not value.strip():
-                _fail(file, key, f"got {_kind(value)}",
+                _fail(file, key, f"got {describe_value(value)}",
                       "a pack name such as \"telegram-2018\" or a path to a .toml file")
             values["policy"] = value.strip()
             values["policy_source"] = (file, key)
@@ -301,7 +271,7 @@ def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
             values[name] = tuple(_glob(g) for g in _split(value, file, key, "globs"))
         else:
             if not isinstance(value, dict):
-                _fail(file, key, f"got {_kind(value)}",
+                _fail(file, key, f"got {describe_value(value)}",
                       "a table of glob = [codes], such as { \"tests/*\" = [\"MIN101\"] }")
             values["per_file_ignores"] = tuple(
                 (_glob(glob), _codes(codes, file, f"{key}.{json.dumps(glob)}"))

@@ -43,9 +43,11 @@ __all__ = [
     "DEFAULT_PACK",
     "Category",
     "Guard",
+    "InputError",
     "Policy",
     "PolicyError",
     "Sink",
+    "describe_value",
     "load_policy",
     "normalise_field",
     "pack_names",
@@ -55,8 +57,9 @@ DEFAULT_PACK = "telegram-2018"
 _RULES_PACKAGE = "minlint.rules"
 
 
-class PolicyError(Exception):
-    """One line: '<file>: <dotted key>: <what is wrong>; expected <what>'. str(e) is that line."""
+class InputError(Exception):
+    """A broken pack or configuration, as one line:
+    '<file>: <dotted key>: <what is wrong>; expected <what>'. str(e) is that line."""
 
     def __init__(self, file: str, key: str, problem: str, expected: str | None = None) -> None:
         self.file = file
@@ -75,6 +78,10 @@ class PolicyError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Worker processes (--jobs) send errors back pickled.
         return (type(self), (self.file, self.key, self.problem, self.expected))
+
+
+class PolicyError(InputError):
+    """A policy pack that cannot be loaded."""
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +345,8 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _kind(value: object) -> str:
+def describe_value(value: object) -> str:
+    """What a TOML value is, for an error's 'got ...'."""
     if isinstance(value, bool):
         return f"a boolean ({_show(value)})"
     if isinstance(value, str):
@@ -370,7 +378,7 @@ class _Reader:
 
     def table(self, value: object, key: str, expected: str = "a table") -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.fail(key, f"got {_kind(value)}", expected)
+            self.fail(key, f"got {describe_value(value)}", expected)
         return value
 
     def keys(self, table: dict[str, Any], allowed: Sequence[str], prefix: str) -> None:
@@ -382,13 +390,13 @@ class _Reader:
 
     def string(self, value: object, key: str, expected: str = "a string") -> str:
         if not isinstance(value, str):
-            self.fail(key, f"got {_kind(value)}", expected)
+            self.fail(key, f"got {describe_value(value)}", expected)
         return value
 
     def strings(self, value: object, key: str) -> list[str]:
         """Every item, duplicates included, so that indexes in errors are the file's."""
         if not isinstance(value, list):
-            self.fail(key, f"got {_kind(value)}", "a list of strings")
+            self.fail(key, f"got {describe_value(value)}", "a list of strings")
         out: list[str] = []
         for i, item in enumerate(value):
             text = self.string(item, f"{key}[{i}]", "a string (in a list of strings)")
@@ -457,7 +465,7 @@ def _read_pack(data: dict[str, Any], file: str, stem: str) -> _Pack:
 
     guards = data.get("guards", [])
     if not isinstance(guards, list):
-        r.fail("guards", f"got {_kind(guards)}", "an array of tables ([[guards]])")
+        r.fail("guards", f"got {describe_value(guards)}", "an array of tables ([[guards]])")
     for i, raw in enumerate(guards):
         gkey = f"guards[{i}]"
         gid, guard = _read_guard(r, r.table(raw, gkey, "a table ([[guards]] entry)"), gkey)
@@ -508,7 +516,7 @@ def _read_category(r: _Reader, raw: dict[str, Any], key: str) -> _Category:
 
 def _read_sinks(r: _Reader, raw: object, key: str) -> dict[str, tuple[int | str, ...] | None]:
     if not isinstance(raw, list):
-        r.fail(key, f"got {_kind(raw)}", "a list of sink names or { name = ..., payload = [...] } tables")
+        r.fail(key, f"got {describe_value(raw)}", "a list of sink names or { name = ..., payload = [...] } tables")
     sinks: dict[str, tuple[int | str, ...] | None] = {}
     for i, item in enumerate(raw):
         skey = f"{key}[{i}]"
@@ -523,7 +531,7 @@ def _read_sinks(r: _Reader, raw: object, key: str) -> dict[str, tuple[int | str,
             if "payload" in item:
                 payload = _read_payload(r, item["payload"], f"{skey}.payload")
         else:
-            r.fail(skey, f"got {_kind(item)}", "a sink name or a { name = ..., payload = [...] } table")
+            r.fail(skey, f"got {describe_value(item)}", "a sink name or a { name = ..., payload = [...] } table")
         if not _NAME.fullmatch(name):
             r.fail(skey, f"{_show(name)} is not a name", _NAME_EXPECTED)
         if name in sinks and sinks[name] != payload:
@@ -536,7 +544,7 @@ def _read_sinks(r: _Reader, raw: object, key: str) -> dict[str, tuple[int | str,
 def _read_payload(r: _Reader, raw: object, key: str) -> tuple[int | str, ...]:
     expected = "argument positions (integers >= 0) and/or keyword names"
     if not isinstance(raw, list):
-        r.fail(key, f"got {_kind(raw)}", f"a list of {expected}")
+        r.fail(key, f"got {describe_value(raw)}", f"a list of {expected}")
     if not raw:
         r.fail(key, "empty list", f"a non-empty list of {expected} (leave payload out to mean every argument)")
     out: list[int | str] = []
@@ -545,7 +553,7 @@ def _read_payload(r: _Reader, raw: object, key: str) -> tuple[int | str, ...]:
             isinstance(item, str) and _IDENTIFIER.fullmatch(item) is not None
         )
         if not ok:
-            r.fail(f"{key}[{i}]", f"got {_kind(item)}", "an argument position (integer >= 0) or a keyword name")
+            r.fail(f"{key}[{i}]", f"got {describe_value(item)}", "an argument position (integer >= 0) or a keyword name")
         if item not in out:
             out.append(item)
     return tuple(out)
