@@ -138,7 +138,8 @@ class _Builder:
         n = self.new(kind, stmt, exprs)
         self.link(self.pending, n)
         self.pending = [(n, "next")]
-        self.add_exc_edge(n)
+        if not _cannot_raise(stmt):
+            self.add_exc_edge(n)
         return n
 
     def add_exc_edge(self, n: int) -> None:
@@ -349,8 +350,10 @@ class _Builder:
             self.pending = [(dispatch, "exc")]
             if h.type is None or (isinstance(h.type, cst.Name) and h.type.value == "BaseException"):
                 catch_all = True
-            n = self.add("stmt", h, (h.type,) if h.type is not None else ())
-            del n
+            # entering a handler raises nothing new: no exception edge here
+            n = self.new("stmt", h, (h.type,) if h.type is not None else ())
+            self.link(self.pending, n)
+            self.pending = [(n, "next")]
             self.block(h.body)
             after = after + self.pending
         if handlers and not catch_all:
@@ -393,6 +396,13 @@ class _Builder:
             after = after + self.pending
             self.pending = missed
         self.pending = after + self.pending
+
+
+def _cannot_raise(stmt: cst.CSTNode | None) -> bool:
+    """Statements that evaluate nothing: no exception edge leaves them."""
+    if isinstance(stmt, cst.Return):
+        return stmt.value is None
+    return isinstance(stmt, (cst.Pass, cst.Break, cst.Continue, cst.Global, cst.Nonlocal))
 
 
 def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
