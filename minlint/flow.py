@@ -336,44 +336,60 @@ class Flow:
 
     # -- callers ------------------------------------------------------------------
     def callers(self, fn: Function, what: str, local: object) -> Verdict:
-        """The obligation moved to *fn*'s callers: every call site must hold.
+        """The obligation moved to *fn*'s callers (SPEC 2.3 "Across functions").
 
-        Memoised with "not proven" for a function whose verdict is being
-        computed. The condition is a conjunction over call sites, so any
-        dependency cycle is false in the least fixpoint, and that is exactly
-        what the in-progress value gives: the recursion terminates with the
-        fixpoint, not a depth limit.
+        It fails when a chain of call sites that are not checked leads from
+        *fn* back to a root: a function with no callers in the checked code,
+        a disclosure function, module level, or a function used as a value
+        (whose callers cannot be followed). The search goes backwards along
+        unchecked call sites only, each function once, so recursion and
+        cycles end with the exact answer: a cycle reached only through
+        checked calls is checked. It holds only if some checked call site was
+        found, so a function called from nowhere but itself is not checked.
         """
         key = (id(fn), what)
         if key in self._callers:
             return self._callers[key]
-        self._callers[key] = Verdict(False, via="it is only called from a cycle of unchecked calls")
-        sites, escapes = self.a.project.call_sites(fn)
-        result: Verdict
-        if escapes:
-            result = Verdict(False, via=f"{fn.name}() is also used where its callers cannot be followed")
-        elif not sites:
-            result = Verdict(False, via="")
-        else:
-            weak: tuple[WeakCheck, ...] = ()
-            result = HOLDS
+        seen = {id(fn)}
+        stack = [fn]
+        weak: tuple[WeakCheck, ...] = ()
+        checked_sites = 0
+        result: Verdict | None = None
+        while stack and result is None:
+            f = stack.pop()
+            sites, escapes = self.a.project.call_sites(f)
+            if escapes:
+                result = Verdict(False, via=f"{f.name}() is also used where its callers cannot be followed")
+                break
+            if not sites and f is fn:
+                result = Verdict(False, via="")
+                break
             for site in sites:
                 caller = site.caller
                 node = self.flow(caller).node_of_call.get(id(site.call))
                 if node is None:
                     continue
                 v = local(caller, node)  # type: ignore[operator]
-                if not v.holds and not self.vocab.is_disclosure_function(caller):
-                    v = self.callers(caller, what, local)
-                if not v.holds:
+                if v.holds:
+                    checked_sites += 1
+                    weak += v.weak
+                    continue
+                root = caller.node is None or self.vocab.is_disclosure_function(caller) or (
+                    id(caller) not in seen and not self.a.project.call_sites(caller)[0])
+                if root:
                     name = "module level" if caller.node is None else f"{caller.qualname}()"
                     result = Verdict(False, via=Lazy(lambda s=site, n=name: (  # type: ignore[misc]
                         f"the call from {n} at {s.caller.module.display}:{s.caller.module.line_of(s.call)}"
                         " is not checked")))
                     break
-                weak += v.weak
-            if result.holds and weak:
-                result = Verdict(True, weak=weak)
+                if id(caller) not in seen:
+                    seen.add(id(caller))
+                    stack.append(caller)
+        if result is None:
+            if checked_sites == 0:
+                result = Verdict(False, via="it is only called from a cycle of unchecked calls")
+            else:
+                result = Verdict(True, weak=weak) if weak else HOLDS
         self._callers[key] = result
         return result
 
