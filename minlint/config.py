@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any, NoReturn
 
+from minlint.paths import real
 from minlint.policy import DEFAULT_PACK, InputError, Policy, describe_toml_error, describe_value, load_policy
 
 if sys.version_info >= (3, 11):
@@ -176,7 +177,7 @@ class Config:
     @cached_property
     def _roots(self) -> tuple[Path, ...]:
         plain = Path(os.path.abspath(self.root))
-        return tuple(dict.fromkeys((plain, plain.resolve())))
+        return tuple(dict.fromkeys((plain, real(plain))))
 
     def _relative(self, path: Path) -> str:
         """POSIX path relative to root, or the path as given when it lies outside."""
@@ -184,7 +185,7 @@ class Config:
         # still inside it. Resolved second: a path spelt through a symlink to
         # the project is inside it too.
         plain = Path(os.path.abspath(path))
-        for candidate in (plain, plain.resolve()):
+        for candidate in (plain, real(plain)):
             for root in self._roots:
                 try:
                     return candidate.relative_to(root).as_posix()
@@ -283,7 +284,7 @@ def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
 def find_config(start: Path) -> Config:
     """Search upward from start (a file or a folder) for the nearest pyproject.toml that has a [tool.minlint] table. Validates keys and types (unknown key → ConfigError listing the known ones). Keys: policy, select, ignore, exclude, per-file-ignores (also accept per_file_ignores). select/ignore/exclude: list of strings (also accept a comma-separated string, as flake8 users write). per-file-ignores: table glob -> list of codes."""
     begin = Path(start).expanduser()
-    begin = (begin if begin.is_absolute() else Path.cwd() / begin).resolve()
+    begin = real(begin if begin.is_absolute() else Path.cwd() / begin)
     # A path that does not exist yet is taken as a folder unless it looks like a file.
     is_folder = begin.is_dir() or (not begin.exists() and not begin.suffix)
     folder = begin if is_folder else begin.parent

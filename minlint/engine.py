@@ -12,6 +12,8 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +26,7 @@ from minlint.config import Config
 from minlint.facts import ModuleFacts
 from minlint.findings import Finding
 from minlint.index import Deps, Project, SourceFile
+from minlint.paths import real
 from minlint.policy import Policy
 from minlint.source import Unreadable, parse_module
 
@@ -69,10 +72,10 @@ def collect(paths: Sequence[str], config: Config) -> list[SourceFile]:
                 for name in sorted(filenames):
                     p = base / name
                     if name.endswith(".py") and not config.is_excluded(p):
-                        out.setdefault(p.resolve(), SourceFile(p, display_path(Path(os.path.normpath(p)))))
+                        out.setdefault(real(p), SourceFile(p, display_path(Path(os.path.normpath(p)))))
         elif not config.is_excluded(given):
             # a file named explicitly is checked whatever its name (as flake8 does)
-            out.setdefault(given.resolve(), SourceFile(given, display_path(Path(os.path.normpath(given)))))
+            out.setdefault(real(given), SourceFile(given, display_path(Path(os.path.normpath(given)))))
     return sorted(out.values(), key=lambda f: f.display)
 
 
@@ -229,6 +232,20 @@ _worker: tuple[Project, Policy] | None = None
 def _init_worker(files: Sequence[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None) -> None:
     global _worker
     _worker = (Project(files, root, policy, overrides), policy)
+    _watch_parent()
+
+
+def _watch_parent() -> None:
+    """A worker whose run was killed must not compute on for minutes."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="minlint-orphan-watch", daemon=True).start()
 
 
 def _seed_job(seed: SourceFile) -> tuple[SourceFile, list[Finding], Deps]:
@@ -239,7 +256,18 @@ def _seed_job(seed: SourceFile) -> tuple[SourceFile, list[Finding], Deps]:
 
 
 def _syntax_job(chunk: list[tuple[SourceFile, str]]) -> list[tuple[SourceFile, Unreadable | None]]:
+    _watch_parent_once()
     return [(f, syntax_problem(text)) for f, text in chunk]
+
+
+_watching = False
+
+
+def _watch_parent_once() -> None:
+    global _watching
+    if not _watching and multiprocessing.parent_process() is not None:
+        _watching = True
+        _watch_parent()
 
 
 def _jobs(jobs: int) -> int:
@@ -327,7 +355,9 @@ def finish(
         findings = by_path.get(path, [])
         text = texts.get(path)
         if text is not None and apply_noqa and NOQA.search(text):
-            findings = noqa.apply(findings, text, path)
+            # a file that could not be checked is never silenced by a comment in it
+            unchecked = [f for f in findings if f.code == "MIN999"]
+            findings = noqa.apply([f for f in findings if f.code != "MIN999"], text, path) + unchecked
         out.extend(f for f in findings if config.is_selected(f.code, path))
     return sorted(out, key=Finding.sort_key)
 

@@ -20,6 +20,7 @@ from minlint import __version__, noqa
 from minlint.config import Config, find_config
 from minlint.engine import analyse, collect
 from minlint.findings import Finding
+from minlint.paths import real
 
 _Key = tuple[str, str, str]
 _RESULTS: dict[_Key, tuple[dict[str, list[Finding]], dict[str, str], dict[Path, str]]] = {}
@@ -53,7 +54,7 @@ class MinlintChecker:
             return  # stdin and the like: nothing on disk to index
         config = find_config(path.parent).with_overrides(policy=self.policy_override)
         by_path, texts, displays = _project(config)
-        display = displays.get(path.resolve())
+        display = displays.get(real(path))
         if display is None:
             return
         findings = [f for f in by_path.get(display, []) if f.code != "MIN999"]
@@ -70,7 +71,7 @@ class MinlintChecker:
 
 def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], dict[Path, str]]:
     policy = config.load_policy()
-    key = (str(config.root.resolve()), policy.digest, ",".join(config.exclude))
+    key = (str(real(config.root)), policy.digest, ",".join(config.exclude))
     if key not in _RESULTS:
         root = config.root
         files = collect([str(root)], config)
@@ -78,12 +79,12 @@ def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], 
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
         by_path, texts = analyse(files, root, policy, use_cache=True)
-        _RESULTS[key] = (by_path, texts, {f.path.resolve(): f.display for f in files})
+        _RESULTS[key] = (by_path, texts, {real(f.path): f.display for f in files})
     return _RESULTS[key]
 
 
 def _relative(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return real(path).relative_to(real(root)).as_posix()
     except ValueError:
         return path.as_posix()

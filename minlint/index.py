@@ -18,6 +18,7 @@ import libcst as cst
 
 from minlint.facts import ClassFacts, Function, ModuleFacts, module_facts
 from minlint.names import Imports, dotted
+from minlint.paths import real
 from minlint.policy import Policy
 from minlint.source import Unreadable, parse_module, read_text
 
@@ -50,7 +51,7 @@ Target = Function | ClassFacts
 def module_name(path: Path, root: Path) -> str:
     """Dotted module name: through the package chain of ``__init__.py`` files,
     else relative to the root (namespace packages, ``src/`` layouts)."""
-    path = path.resolve()
+    path = real(path)
     parts = [path.stem] if path.name != "__init__.py" else []
     parent = path.parent
     while (parent / "__init__.py").is_file() and parent != parent.parent:
@@ -59,7 +60,7 @@ def module_name(path: Path, root: Path) -> str:
     if len(parts) > (1 if path.name != "__init__.py" else 0) or (path.parent / "__init__.py").is_file():
         return ".".join(parts)
     try:
-        rel = path.relative_to(root.resolve())
+        rel = path.relative_to(real(root))
     except ValueError:
         return path.stem
     pieces = list(rel.with_suffix("").parts)
@@ -91,12 +92,14 @@ class Project:
         self._facts: dict[Path, ModuleFacts | None] = {}
         self._deps: Deps | None = None
         self._word_files: dict[str, list[Path]] = {}
+        self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path]]] = {}
+        self._module_uses: dict[Path, dict[str, list[tuple[Function, cst.CSTNode, bool]]]] = {}
         self._by_path = {f.path: f for f in self.files}
-        overrides = {p.resolve(): t for p, t in (overrides or {}).items()}
+        overrides = {real(p): t for p, t in (overrides or {}).items()}
         for f in self.files:
             try:
                 # an editor's unsaved buffer stands in for the file on disk
-                override = overrides.get(f.path.resolve())
+                override = overrides.get(real(f.path))
                 self.texts[f.path] = override if override is not None else read_text(f.path)
             except Unreadable as exc:
                 self.unreadable[f.path] = exc
@@ -217,33 +220,68 @@ class Project:
     def call_sites(self, target: Function) -> tuple[list[CallSite], bool]:
         """Every call of *target* in the checked code, and whether it is also
         used in a way the index cannot follow (passed as a value, called on an
-        unknown object): then its callers are not all known."""
+        unknown object): then its callers are not all known. Memoised for the
+        run; what it read is recorded for each seed that asks."""
         name = target.name
         if self._deps is not None:
             self._deps.words.add(name)
-        sites: list[CallSite] = []
-        escapes = False
-        for path in self.files_with(name):
-            module = self.facts(self._by_path[path])
-            if module is None:
-                continue
+        memo = self._call_sites.get(id(target))
+        if memo is None:
+            sites: list[CallSite] = []
+            escapes = False
+            read: list[Path] = []
+            for path in self.files_with(name):
+                module = self.facts(self._by_path[path])
+                read.append(path)
+                if module is None:
+                    continue
+                for fn, node, is_call in self._uses(module).get(name, ()):
+                    if is_call:
+                        assert isinstance(node, cst.Call)
+                        resolved = self.resolve(node.func, fn)
+                        if resolved is target:
+                            sites.append(CallSite(fn, node))
+                        elif resolved is None and isinstance(node.func, cst.Attribute) and target.cls is not None:
+                            escapes = True  # obj.method(): maybe ours, maybe not
+                    elif self.resolve(node, fn) is target:  # type: ignore[arg-type]
+                        escapes = True  # passed as a value: called from somewhere we cannot see
+            memo = (sites, escapes, read)
+            self._call_sites[id(target)] = memo
+        elif self._deps is not None:
+            self._deps.files.update(memo[2])
+        return memo[0], memo[1]
+
+    def _uses(self, module: ModuleFacts) -> dict[str, list[tuple[Function, cst.CSTNode, bool]]]:
+        """Every call (by the callee's last name) and every other use of a
+        name in the module, by function: one walk, shared by all searches."""
+        found = self._module_uses.get(module.path)
+        if found is None:
+            found = {}
             for fn in (module.module_function, *module.functions.values()):
                 if fn is None:
                     continue
-                found, esc = _calls_of(self, fn, target, name)
-                sites.extend(CallSite(fn, c) for c in found)
-                escapes = escapes or esc
-        return sites, escapes
+                uses = _Uses()
+                if fn.node is None:
+                    for stmt in module.tree.body:
+                        if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                            stmt.visit(uses)
+                else:
+                    fn.node.body.visit(uses)
+                for name, call in uses.calls:
+                    found.setdefault(name, []).append((fn, call, True))
+                for name, ref in uses.refs:
+                    found.setdefault(name, []).append((fn, ref, False))
+            self._module_uses[module.path] = found
+        return found
 
 
 class _Uses(cst.CSTVisitor):
-    """Calls of a name in one function's own body (not its nested defs), and
-    the other places the name is loaded as a value."""
+    """Calls and other loads of names in one function's own body (not its
+    nested defs), for every name at once."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.calls: list[cst.Call] = []
-        self.refs: list[cst.BaseExpression] = []
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, cst.Call]] = []
+        self.refs: list[tuple[str, cst.BaseExpression]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -259,16 +297,15 @@ class _Uses(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> bool:
         func = node.func
-        if (isinstance(func, cst.Name) and func.value == self.name) or (
-            isinstance(func, cst.Attribute) and func.attr.value == self.name
-        ):
-            self.calls.append(node)
-            if isinstance(func, cst.Attribute):
-                func.value.visit(self)
-            for arg in node.args:
-                arg.value.visit(self)
-            return False
-        return True
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        if name is None:
+            return True
+        self.calls.append((name, node))
+        if isinstance(func, cst.Attribute):
+            func.value.visit(self)
+        for arg in node.args:
+            arg.value.visit(self)
+        return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
         node.value.visit(self)  # a keyword's name is not a use
@@ -280,34 +317,9 @@ class _Uses(cst.CSTVisitor):
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.refs.append(node)
+        self.refs.append((node.value, node))
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value == self.name:
-            self.refs.append(node)
+        self.refs.append((node.attr.value, node))
         node.value.visit(self)  # the attribute's own Name is not a free name
         return False
-
-
-def _calls_of(project: Project, fn: Function, target: Function, name: str) -> tuple[list[cst.Call], bool]:
-    uses = _Uses(name)
-    if fn.node is None:
-        for stmt in fn.module.tree.body:
-            if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                stmt.visit(uses)
-    else:
-        # decorators and defaults belong to the enclosing scope
-        fn.node.body.visit(uses)
-    found: list[cst.Call] = []
-    escapes = False
-    for call in uses.calls:
-        resolved = project.resolve(call.func, fn)
-        if resolved is target:
-            found.append(call)
-        elif resolved is None and isinstance(call.func, cst.Attribute) and target.cls is not None:
-            escapes = True  # obj.method(): maybe ours, maybe not; the callers are not all known
-    for ref in uses.refs:
-        if project.resolve(ref, fn) is target:
-            escapes = True  # passed as a value: called from somewhere we cannot see
-    return found, escapes

@@ -36,6 +36,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from minlint import __version__
 from minlint.config import Config, ConfigError, find_config
+from minlint.paths import real
 from minlint.policy import PolicyError
 
 if TYPE_CHECKING:
@@ -311,11 +312,11 @@ class MinlintServer(LanguageServer):
         try:
             # a buffer in a folder that does not exist yet has no project on disk
             files = engine.collect([str(config.root)], config) if config.root.is_dir() else []
-            known = {f.path.resolve() for f in files}
+            known = {real(f.path) for f in files}
             for d in members:
                 assert d.path is not None
                 # A new file the editor has not saved yet is still part of the project.
-                if d.path.resolve() not in known and not config.is_excluded(d.path):
+                if real(d.path) not in known and not config.is_excluded(d.path):
                     files.append(SourceFile(d.path, engine.display_path(Path(os.path.normpath(d.path)))))
             overrides = {d.path: d.text for d in members if d.path is not None}
             by_path, texts = engine.analyse(files, config.root, policy, overrides=overrides, use_cache=True)
@@ -325,11 +326,11 @@ class MinlintServer(LanguageServer):
             return
         by_file: dict[Path, list[Finding]] = {}
         for f in findings:
-            by_file.setdefault(Path(f.path).resolve(), []).append(f)
+            by_file.setdefault(real(Path(f.path)), []).append(f)
         for d in members:
             assert d.path is not None
             outcome.clean.add(d.uri)
-            found = by_file.get(d.path.resolve(), [])
+            found = by_file.get(real(d.path), [])
             outcome.published.append((d, [to_diagnostic(f, d.text, codec, links) for f in found]))
 
     def _run_untitled(
@@ -390,7 +391,7 @@ def _root_of(project: Config | ConfigError | None) -> Path | None:
 
 
 def _absolute(path: Path) -> Path:
-    return (path if path.is_absolute() else Path.cwd() / path).resolve()
+    return real(path if path.is_absolute() else Path.cwd() / path)
 
 
 def _pyproject_stamps(folder: Path) -> tuple[tuple[str, int, int], ...]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from minlint.countries import country_code
+from minlint.paths import real
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -785,7 +786,7 @@ def _resolve(spec: str, base: Traversable, file: str, key: str) -> _Source:
     else:  # a relative path beside a pack inside a zipped install
         target = base.joinpath(*given.parts)
     if isinstance(target, Path):
-        target = target.resolve()
+        target = real(target)
     if not target.is_file():
         # the whole path, however long: it is what the user must go and fix
         raise PolicyError(file, key, f'no such file "{target}"', wanted)
@@ -795,7 +796,7 @@ def _resolve(spec: str, base: Traversable, file: str, key: str) -> _Source:
 
 
 def _identity(resource: Traversable) -> str:
-    return str(resource.resolve()) if isinstance(resource, Path) else repr(resource)
+    return str(real(resource)) if isinstance(resource, Path) else repr(resource)
 
 
 def _stamp(resource: Traversable) -> tuple[str, int, int] | None:

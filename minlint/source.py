@@ -211,6 +211,11 @@ class Unreadable(Exception):
         self.reason: str = _one_line(reason)
         super().__init__(f"{self.line}:{self.column}: {self.reason}")
 
+    def __reduce__(self) -> tuple[type[Unreadable], tuple[int, int, str]]:
+        # --jobs workers send these back pickled; the default pickles only the
+        # message, and an exception that cannot be rebuilt hangs the pool
+        return (type(self), (self.line, self.column, self.reason))
+
 
 def read_text(path: Path) -> str:
     """Return the file's text decoded as the interpreter would decode it.

@@ -78,7 +78,8 @@ def _download(name: str, version: str, into: Path) -> Path:
         found = sorted(p for p in into.iterdir() if p.name.endswith((".tar.gz", ".zip", ".tar.bz2")))
         if proc.returncode == 0 and found:
             return found[0]
-        errors.append((proc.stderr or proc.stdout).strip().splitlines()[-1:][0] if (proc.stderr or proc.stdout).strip() else f"exit {proc.returncode}")
+        output = (proc.stderr or proc.stdout).strip().splitlines()
+        errors.append(output[-1] if output else f"exit {proc.returncode}")
     raise FetchError(f"{name}=={version}: pip download failed: {' / '.join(errors)}")
 
 

@@ -41,6 +41,9 @@ from minlint.engine import check
 from minlint.findings import Finding
 from minlint.flake8_plugin import MinlintChecker
 
+# Generated programs such as `1()` make the compiler warn; they are data here, not our code.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 SHORT = settings(max_examples=20, deadline=None, derandomize=False,
                  suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=int(os.environ.get("MINLINT_FUZZ_EXAMPLES", "2000")), deadline=None,
