@@ -44,6 +44,7 @@ ALWAYS_EXCLUDED: tuple[str, ...] = (
     "*.egg-info",
 )
 
+_ALWAYS = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_EXCLUDED))
 _KEYS = ("policy", "select", "ignore", "exclude", "per-file-ignores")
 _ALIASES = {"per_file_ignores": "per-file-ignores"}
 _CODE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
@@ -159,12 +160,17 @@ class Config:
         """Whether a file or folder is skipped: built-in folders and `exclude` globs."""
         relative = self._relative(Path(path))
         parts = PurePath(relative).parts if relative != "." else ()
-        if any(fnmatch.fnmatchcase(part, pattern) for part in parts for pattern in ALWAYS_EXCLUDED):
+        if any(_ALWAYS.match(part) for part in parts):
             return True
         if not self.exclude:
             return False
-        candidates = self._candidates(path)
-        return any(fnmatch.fnmatchcase(c, glob) for c in candidates for glob in self.exclude)
+        excluded = self._exclude_re
+        return any(excluded.match(c) for c in self._candidates(path))
+
+    @cached_property
+    def _exclude_re(self) -> re.Pattern[str]:
+        # one compiled pattern for all globs: this runs for every file and folder
+        return re.compile("|".join(fnmatch.translate(g) for g in self.exclude))
 
     def load_policy(self) -> Policy:
         file, key = self.policy_source or (
@@ -185,12 +191,17 @@ class Config:
         # still inside it. Resolved second: a path spelt through a symlink to
         # the project is inside it too.
         plain = Path(os.path.abspath(path))
-        for candidate in (plain, real(plain)):
-            for root in self._roots:
-                try:
-                    return candidate.relative_to(root).as_posix()
-                except ValueError:
-                    continue
+        for root in self._roots:
+            try:
+                return plain.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        resolved = real(plain)  # only now: resolving costs a system call per component
+        for root in self._roots:
+            try:
+                return resolved.relative_to(root).as_posix()
+            except ValueError:
+                continue
         return _glob(path.as_posix()) or "."
 
     def _candidates(self, path: str | Path) -> list[str]:

@@ -72,11 +72,18 @@ def collect(paths: Sequence[str], config: Config) -> list[SourceFile]:
                 for name in sorted(filenames):
                     p = base / name
                     if name.endswith(".py") and not config.is_excluded(p):
-                        out.setdefault(real(p), SourceFile(p, display_path(Path(os.path.normpath(p)))))
+                        out.setdefault(_identity(p), SourceFile(p, display_path(Path(os.path.normpath(p)))))
         elif not config.is_excluded(given):
             # a file named explicitly is checked whatever its name (as flake8 does)
-            out.setdefault(real(given), SourceFile(given, display_path(Path(os.path.normpath(given)))))
+            out.setdefault(_identity(given), SourceFile(given, display_path(Path(os.path.normpath(given)))))
     return sorted(out.values(), key=lambda f: f.display)
+
+
+def _identity(path: Path) -> Path:
+    """The key that makes a file named twice one file: its absolute path,
+    resolved only for a symlink (resolving every file costs a system call
+    per path component)."""
+    return real(path) if path.is_symlink() else Path(os.path.abspath(path))
 
 
 def analyse(
