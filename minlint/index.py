@@ -9,6 +9,8 @@ that holds a disclosure.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -49,17 +51,24 @@ class CallSite:
 Target = Function | ClassFacts
 
 
+@functools.lru_cache(maxsize=4096)
+def _package_of(folder: Path) -> tuple[str, ...] | None:
+    """The dotted package a folder is, through its chain of ``__init__.py``
+    files, or None when it is no package. One answer per folder: every file
+    of a folder shares it."""
+    if not (folder / "__init__.py").is_file() or folder == folder.parent:
+        return None
+    outer = _package_of(folder.parent)
+    return (*(outer or ()), folder.name)
+
+
 def module_name(path: Path, root: Path) -> str:
     """Dotted module name: through the package chain of ``__init__.py`` files,
     else relative to the root (namespace packages, ``src/`` layouts)."""
-    path = real(path)
-    parts = [path.stem] if path.name != "__init__.py" else []
-    parent = path.parent
-    while (parent / "__init__.py").is_file() and parent != parent.parent:
-        parts.insert(0, parent.name)
-        parent = parent.parent
-    if len(parts) > (1 if path.name != "__init__.py" else 0) or (path.parent / "__init__.py").is_file():
-        return ".".join(parts)
+    path = Path(os.path.abspath(path)) if not path.is_symlink() else real(path)
+    package = _package_of(path.parent)
+    if package is not None:
+        return ".".join(package if path.name == "__init__.py" else (*package, path.stem))
     try:
         rel = path.relative_to(real(root))
     except ValueError:
@@ -86,6 +95,7 @@ class Project:
     ) -> None:
         self.root = root
         self.policy = policy
+        _package_of.cache_clear()  # a long-lived server must see a new __init__.py
         self.files = sorted(files, key=lambda f: f.display)
         self.texts: dict[Path, str] = {}
         self.unreadable: dict[Path, Unreadable] = {}
