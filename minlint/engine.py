@@ -118,10 +118,11 @@ def analyse(
     # only a file whose text changed since the last run can change where a
     # name is found: the cached answers hold for every other file
     changed = [p for p, h in hashes.items() if cache.files.get(displays[p]) != h]
+    by_display = {d: p for p, d in displays.items()}
     todo: list[SourceFile] = []
     for seed in seeds:
         entry = cache.seed(seed.display)
-        if entry is not None and _fresh(entry, project, hashes, displays, layout, seed, changed):
+        if entry is not None and _fresh(entry, project, hashes, displays, by_display, layout, seed, changed):
             findings.extend(finding_from_dict(d) for d in entry["findings"])
         else:
             todo.append(seed)
@@ -163,12 +164,11 @@ def analyse(
 
 
 def _fresh(
-    entry: dict[str, object], project: Project, hashes: dict[Path, str], displays: dict[Path, str], layout: str,
-    seed: SourceFile, changed: list[Path],
+    entry: dict[str, object], project: Project, hashes: dict[Path, str], displays: dict[Path, str],
+    by_display: dict[str, Path], layout: str, seed: SourceFile, changed: list[Path],
 ) -> bool:
     if entry.get("hash") != hashes.get(seed.path) or entry.get("layout") != layout:
         return False
-    by_display = {d: p for p, d in displays.items()}
     deps = entry.get("deps")
     words = entry.get("words")
     if not isinstance(deps, dict) or not isinstance(words, dict):
