@@ -76,8 +76,12 @@ class Vocabulary:
             names: tuple[str, ...] = ()
             if isinstance(cur, cst.Call):
                 names = self.names(cur.func, fn)
+                if isinstance(cur.func, cst.Attribute) and cur.func.attr.value == "get" and cur.args:
+                    names += _key_name(cur.args[0].value)  # data.get("confirms_terror_suspect")
             elif isinstance(cur, (cst.Attribute, cst.Name)):
                 names = self.names(cur, fn)
+            elif isinstance(cur, cst.Subscript) and len(cur.slice) == 1 and isinstance(cur.slice[0].slice, cst.Index):
+                names = _key_name(cur.slice[0].slice.value)  # data["court_order_verified"]
             if names:
                 for g in self.policy.guards:
                     if g not in out and (matches_any(g.predicates, names) or matches_any(g.calls, names)):
@@ -129,6 +133,15 @@ class Vocabulary:
         if name is None:
             return []
         return [g for g in self.policy.guards if name in g.subjects]
+
+
+def _key_name(key: cst.BaseExpression) -> tuple[str, ...]:
+    """A constant key that spells a name: the flag a request carries as data."""
+    if isinstance(key, cst.SimpleString):
+        value = key.evaluated_value
+        if isinstance(value, str) and value.isidentifier():
+            return (value,)
+    return ()
 
 
 def _target(dec: cst.Decorator) -> cst.BaseExpression:

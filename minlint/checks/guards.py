@@ -152,6 +152,15 @@ def handler(request, user):
         case _:
             return None
 ''',
+        # a flag carried as request data, by key
+        '''
+def handler(request, user):
+    verify_court_order(request.data["court_order"])
+    check_jurisdiction(request.data["country"])
+    if not request.data.get("confirms_terror_suspect"):
+        raise PermissionError
+    disclose({"ip": user.ip})
+''',
         # a local helper that always raises is an exit
         '''
 def refuse(request):
