@@ -757,26 +757,33 @@ def _enable_minlint_config(root: Path) -> None:
         pyproject.write_text(text + sep + "\n[tool.minlint]\n", encoding="utf-8")
 
 
-def build_worst_case(base: Path, dest: Path, prefer_single: Sequence[str] = ()) -> WorstCase:
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+def _seed_tree(base: Path, dest: Path, prefix: str) -> list[Path]:
+    """Copy *base* to *dest* and append a handler to every .py file; names
+    carry *prefix* so that copies of one tree define different functions."""
     _copy_sources(base, dest)
     files = py_files(dest)
     for index, path in enumerate(files):
         rel = path.relative_to(dest).as_posix()
         variant = zlib.crc32(rel.encode()) % len(HANDLERS)
-        handler = string.Template(HANDLERS[variant]).substitute(tag=f"{index:05d}", group=index % GUARD_GROUPS)
+        handler = string.Template(HANDLERS[variant]).substitute(tag=f"{prefix}{index:05d}", group=index % GUARD_GROUPS)
         data = path.read_bytes()
         # bytes, not text: some files are Latin-1 with a coding line; the
         # handler is ASCII, so it is valid in any of them
         sep = b"" if not data or data.endswith(b"\n") else b"\n"
         path.write_bytes(data + sep + b"\n" + handler.encode("ascii"))
     guards = dest / "minlint_bench_guards"
-    guards.mkdir()
+    guards.mkdir(parents=True)
     (guards / "__init__.py").write_text("")
     for g in range(GUARD_GROUPS):
         (guards / f"guards_{g}.py").write_text(GUARD_HELPER)
+    return files
+
+
+def build_worst_case(base: Path, dest: Path, prefer_single: Sequence[str] = ()) -> WorstCase:
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    files = _seed_tree(base, dest, "")
     _enable_minlint_config(dest)
     n, lines = tree_size(dest)
     rels = [p.relative_to(dest) for p in files]
@@ -796,18 +803,22 @@ def build_worst_case(base: Path, dest: Path, prefer_single: Sequence[str] = ()) 
     )
 
 
-def build_copies(worst: Path, dest: Path, copies: int) -> tuple[int, int]:
-    """*copies* copies of the worst-case tree side by side under one root.
+def build_copies(base: Path, dest: Path, copies: int) -> tuple[int, int]:
+    """*copies* worst-case trees of *base* side by side under one root.
 
-    Each copy keeps its own packages; module names repeat from copy to copy,
-    so imports resolve to the first copy, as in any repository that vendors
-    a package twice. (Wrapping each copy in a package of its own would turn
-    every absolute import into a suffix search and measure that instead.)"""
+    The handlers of each copy have names of their own, as a tree k times as
+    large has k times as many distinct functions: with the same names in
+    every copy, each search for a handler's callers would be done once for
+    all copies and growth would look better than it is. The base code and
+    its module names do repeat, so imports resolve to the first copy, as in
+    any repository that vendors a package twice. (Wrapping each copy in a
+    package of its own would turn every absolute import into a suffix
+    search and measure that instead.)"""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for k in range(copies):
-        shutil.copytree(worst, dest / f"copy{k}", ignore=shutil.ignore_patterns(".minlint_cache"))
+        _seed_tree(base, dest / f"copy{k}", f"c{k}_")
     (dest / "pyproject.toml").write_text("[tool.minlint]\n")
     return tree_size(dest)
 
@@ -1102,7 +1113,7 @@ def build_growth(bench: Bench, worst: WorstCase, work: Path, sizes: Sequence[int
         else:
             bench.log(f"building the {k}x tree ...")
             root = work / f"worst-{k}x"
-            files, lines = build_copies(worst.root, root, k)
+            files, lines = build_copies(Path(worst.base), root, k)
         bench.facts[f"growth.{k}x.size"] = {"files": files, "lines": lines, "root": str(root)}
         measures.append(
             Measure(
@@ -1398,6 +1409,17 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+PHASES = ("real", "worst", "growth")
+
+
+def _phases(text: str) -> tuple[str, ...]:
+    chosen = tuple(x.strip() for x in text.split(",") if x.strip())
+    unknown = [x for x in chosen if x not in PHASES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"phases are {', '.join(PHASES)}")
+    return chosen
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bench.py",
@@ -1473,6 +1495,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the same for minlint on the real trees, where it must be far faster than flake8 (default 300)",
     )
+    p.add_argument(
+        "--only",
+        type=_phases,
+        default=PHASES,
+        metavar="PHASES",
+        help="run only these phases, comma-separated: real (targets 1, 4), worst (2, 3, 5, 6 memory), "
+        "growth (6); the other rows print n/a (default: all)",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write every raw number to FILE")
     p.add_argument("--quiet", action="store_true", help="print only the final tables")
     return p
@@ -1520,11 +1550,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         worst = build_worst_case(base, work / "worst-1x", prefer)
         sizes = args.sizes or ([1, 2] if args.self_test else [1, 2, 4])
         growth = build_growth(bench, worst, work, sizes)
-        phases: list[Callable[[], None]] = [
-            functools.partial(measure_real_tree, bench, key, root) for key, root in real_roots.items()
-        ]
-        phases.append(functools.partial(measure_worst_case, bench, worst))
-        phases.append(functools.partial(measure_growth, bench, growth, growth_repeat))
+        phases: list[Callable[[], None]] = []
+        if "real" in args.only:
+            phases += [functools.partial(measure_real_tree, bench, key, root) for key, root in real_roots.items()]
+        if "worst" in args.only:
+            phases.append(functools.partial(measure_worst_case, bench, worst))
+        if "growth" in args.only:
+            phases.append(functools.partial(measure_growth, bench, growth, growth_repeat))
         if bench.smoke:
             # no timing is read in a smoke test: use both cores
             with concurrent.futures.ThreadPoolExecutor(len(phases)) as pool:

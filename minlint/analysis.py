@@ -14,7 +14,7 @@ from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.flow import Flow
 from minlint.index import Project
 from minlint.payload import Ctx, Payloads, _string, _yields
-from minlint.policy import Policy, Sink
+from minlint.policy import Policy, Sink, normalise_field
 from minlint.vocab import Vocabulary, calls_in
 
 
@@ -131,7 +131,7 @@ class Analysis:
                                 yield Disclosure(fn, node.id, call, f"{_callee_text(call)}() (calling {passed.name})",
                                                  others, entry)
                                 break
-                if entry and node.kind == "return" and node.exprs and _discloses(node.exprs[0]):
+                if entry and node.kind == "return" and node.exprs and self._discloses(node.exprs[0], fn, node.id):
                     value = node.exprs[0]
                     assert isinstance(value, cst.BaseExpression) and node.stmt is not None
                     yield Disclosure(fn, node.id, node.stmt, f"the return of {fn.name}()", (value,), True)
@@ -139,8 +139,21 @@ class Analysis:
                     for expr in node.exprs:  # a streaming answer yields what it discloses
                         for y in _yields(expr):
                             given = y.value.item if isinstance(y.value, cst.From) else y.value
-                            if isinstance(given, cst.BaseExpression) and _discloses(given):
+                            if isinstance(given, cst.BaseExpression) and self._discloses(given, fn, node.id):
                                 yield Disclosure(fn, node.id, y, f"a yield of {fn.name}()", (given,), True)
+
+    def _discloses(self, value: cst.CSTNode, fn: Function, node: int) -> bool:
+        """Whether a return (or yield) of a disclosure function hands anything
+        over: ``return HttpResponseForbidden()`` on the refusing branch, like
+        ``return None`` (SPEC 2.1), is no disclosure. A non-context field, a
+        whole record or an unknown export makes it one."""
+        if not _discloses(value) or not isinstance(value, cst.BaseExpression):
+            return False
+        policy = self.policy
+        for item in self.payloads.exported(value, Ctx(fn, node), True):
+            if item.kind != "field" or not policy.is_context(normalise_field(item.name)):
+                return True
+        return False
 
     def _indirect_sink(
         self, callee: cst.BaseExpression, fn: Function, node: int, depth: int = 0

@@ -161,6 +161,18 @@ def handler(request, user):
         raise PermissionError
     disclose({"ip": user.ip})
 ''',
+        # refusals return responses that carry no user data: not disclosures
+        '''
+@disclosure_endpoint
+def answer(request, user):
+    if not court_order_verified(request):
+        return HttpResponseForbidden()
+    if request.country in ("RU",):
+        return JsonResponse({"error": "jurisdiction"}, status=403)
+    if not request.order.confirms_terror_suspect:
+        return render(request, "refused.html", {"reason": "not a terror case"})
+    return JsonResponse({"ip": user.last_ip})
+''',
         # a local helper that always raises is an exit
         '''
 def refuse(request):
