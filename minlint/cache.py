@@ -84,12 +84,18 @@ class Cache:
             self.syntax[text_hash] = problem
             self.dirty = True
 
-    def save(self, live_hashes: set[str], live_seeds: set[str], files: dict[str, str]) -> None:
-        """Write the cache, keeping only entries of files that still exist."""
-        if not self.enabled or (not self.dirty and files == self.files):
+    def save(self, live_hashes: set[str], files: dict[str, str]) -> None:
+        """Write the cache. Entries of files this run did not look at are kept
+        (a one-file check must not make the next whole-tree run cold; every
+        entry is validated by content hash before use); dead syntax entries
+        are dropped once the table grows large."""
+        if not self.enabled or (not self.dirty and all(self.files.get(d) == h for d, h in files.items())):
             return
-        syntax = {h: p for h, p in self.syntax.items() if h in live_hashes}
-        seeds = {d: e for d, e in self.seeds.items() if d in live_seeds}
+        syntax = self.syntax
+        if len(syntax) > 4 * max(len(live_hashes), 1000):
+            syntax = {h: p for h, p in syntax.items() if h in live_hashes}
+        seeds = dict(self.seeds)
+        files = {**self.files, **files}
         try:
             self.dir.mkdir(exist_ok=True)
             ignore = self.dir / ".gitignore"

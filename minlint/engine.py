@@ -128,6 +128,8 @@ def analyse(
             todo.append(seed)
     for seed, seed_findings, deps in _run_seeds(project, policy, todo, root, overrides, jobs):
         findings.extend(seed_findings)
+        if not cache.enabled:
+            continue  # the entry's word lists cost a search each: only worth it to keep them
         cache.put_seed(seed.display, {
             "hash": hashes.get(seed.path), "layout": layout,
             "deps": {displays[p]: hashes.get(p) for p in sorted(deps.files, key=lambda p: displays[p])},
@@ -154,7 +156,7 @@ def analyse(
     for path, exc in project.unreadable.items():
         if path not in project.texts:  # could not even be read
             findings.append(_min999(displays[path], exc))
-    cache.save(set(hashes.values()), {s.display for s in seeds}, {displays[p]: h for p, h in hashes.items()})
+    cache.save(set(hashes.values()), {displays[p]: h for p, h in hashes.items()})
 
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:

@@ -119,3 +119,12 @@ def test_concurrent_runs_leave_a_valid_cache(project: Path) -> None:
     files = list((project / ".minlint_cache").glob("*.json"))
     assert len(files) == 1
     json.loads(files[0].read_text())
+
+
+def test_a_one_file_check_keeps_the_cache_of_the_whole_tree(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(project, monkeypatch)
+    monkeypatch.chdir(project)
+    config = find_config(project)
+    engine.check(["app/other.py"], config, config.load_policy(), use_cache=True)
+    _, n = run(project, monkeypatch)
+    assert n == 0  # the whole-tree entries survived the one-file run
