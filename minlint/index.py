@@ -20,7 +20,7 @@ from pathlib import Path
 import libcst as cst
 
 from minlint.facts import ClassFacts, Function, ModuleFacts, module_facts
-from minlint.names import Imports, dotted
+from minlint.names import dotted
 from minlint.paths import real
 from minlint.policy import Policy
 from minlint.source import Unreadable, parse_module, read_text
@@ -236,9 +236,6 @@ class Project:
                 return nested if not rest else None
             fn = fn.parent
         return self.lookup(module, name.split("."))
-
-    def imports_of(self, module: ModuleFacts) -> Imports:
-        return module.imports
 
     # -- callers ------------------------------------------------------------
     def call_sites(self, target: Function) -> tuple[list[CallSite], bool]:

@@ -32,9 +32,6 @@ WHOLE_METHODS = {"dict", "model_dump", "to_dict", "_asdict", "as_dict", "asdict"
 ASDICT_FUNCS = {"asdict", "astuple", "model_to_dict", "to_dict"}
 ORM_METHODS = {"get", "filter", "first", "last", "all", "exclude", "get_or_create", "latest", "earliest", "one",
                "one_or_none", "scalar", "scalars", "select_related", "prefetch_related", "only", "defer"}
-TRANSPARENT_CALLS = {"str", "repr", "hash", "format", "bytes", "list", "tuple", "set", "frozenset", "sorted",
-                     "reversed", "dumps", "json.dumps", "quote", "urlencode", "b64encode", "encode", "iter",
-                     "next", "min", "max", "dict", "zip", "enumerate", "map", "filter", "join"}
 MUTATING_METHODS = {"append", "add", "extend", "insert", "appendleft", "extendleft"}
 
 
