@@ -116,9 +116,11 @@ class Flow:
 
     def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call) -> None:
         helper = self.a.callee(call, ff.fn)
-        if not (isinstance(helper, Function) and not self.can_fail(helper)):
-            # a check defined in the checked code that can never fail checks nothing
-            for g in self.vocab.guard_calls(call, ff.fn):
+        guards = self.vocab.guard_calls(call, ff.fn)
+        # a check defined in the checked code that can never fail checks nothing
+        # (asked only of guard calls: it builds the helper's flow)
+        if guards and not (isinstance(helper, Function) and not self.can_fail(helper)):
+            for g in guards:
                 ff.edges.setdefault(g.id, []).append(((n, "next"), None))
         if isinstance(helper, Function) and helper is not ff.fn:
             for g in self.a.policy.guards:

@@ -514,15 +514,7 @@ class Payloads:
         if isinstance(target, Function) and self.a.vocab.sink(call, ctx.fn) is None:
             return self._returns(target, call, ctx, whole)
         if isinstance(func, cst.Name) and func.value == "dict":
-            out = []
-            for a in args:
-                if a.keyword is not None:
-                    if not _literal(a.value):
-                        out.append(self._item("field", a.keyword.value, a.keyword, ctx))
-                        out.extend(self.exported(a.value, ctx, False))
-                else:
-                    out.extend(self._starred(a.value, ctx) if a.star == "**" else self.exported(a.value, ctx, True))
-            return out
+            return self._keywords_as_fields(args, ctx)  # dict(k=v) is {"k": v}
         # an unknown function: derived data is still the data
         out = []
         if isinstance(func, cst.Attribute) and not _is_module(func.value, ctx) and not isinstance(
