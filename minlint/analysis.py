@@ -103,8 +103,6 @@ class Analysis:
             if fn is None:
                 continue
             entry = self.vocab.is_disclosure_function(fn)
-            if not entry and not self._may_disclose(fn):
-                continue  # building its flow is most of the cost of a seed module
             # the body of a sink defined in the checked code is the sink's own
             # implementation: each call of the sink is the disclosure
             implements_sink = fn.node is not None and self.vocab.defines_sink(fn)
@@ -143,28 +141,6 @@ class Analysis:
                             given = y.value.item if isinstance(y.value, cst.From) else y.value
                             if isinstance(given, cst.BaseExpression) and self._discloses(given, fn, node.id):
                                 yield Disclosure(fn, node.id, y, f"a yield of {fn.name}()", (given,), True)
-
-    def _may_disclose(self, fn: Function) -> bool:
-        """A cheap, conservative pre-scan: can a call in *fn* be a disclosure?
-        Only a call that names a sink, calls the result of a call
-        (``partial(...)()``, ``getattr(...)()``), calls a name bound by an
-        assignment here or at module level, or passes a sink as an argument."""
-        # every call under the scope, nested definitions included: their
-        # decorators and defaults run here (a superset only costs time)
-        roots: list[cst.CSTNode] = [fn.node] if fn.node is not None else list(fn.module.tree.body)
-        assigned: set[str] | None = None
-        for root in roots:
-            for call in _all_calls(root):
-                if self.vocab.sink(call, fn) is not None or isinstance(call.func, cst.Call):
-                    return True
-                if any(self.vocab.sink_named(a.value, fn) is not None for a in call.args):
-                    return True
-                if isinstance(call.func, cst.Name):
-                    if assigned is None:
-                        assigned = _assigned_names(roots)
-                    if call.func.value in assigned or call.func.value in fn.module.constants:
-                        return True
-        return False
 
     def _discloses(self, value: cst.CSTNode, fn: Function, node: int) -> bool:
         """Whether a return (or yield) of a disclosure function hands anything
@@ -255,40 +231,6 @@ def _apply_mutations(module: ModuleFacts, name: str, base: tuple[str, ...]) -> t
     remaining = re.sub(rf"^{re.escape(name)}\s*\.\s*(?:add|append|discard|remove|clear)\s*\(.*$", "",
                        module.text, flags=re.MULTILINE)
     return tuple(values) if not _mutated(remaining, name) else None
-
-
-def _all_calls(root: cst.CSTNode) -> Iterator[cst.Call]:
-    stack = [root]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, cst.Call):
-            yield cur
-        stack.extend(cur.children)
-
-
-def _assigned_names(roots: list[cst.CSTNode]) -> set[str]:
-    """Names bound by assignment in a scope, read off the syntax (a superset
-    is fine: it only decides whether to look closer)."""
-    out: set[str] = set()
-    stack = list(roots)
-    top = {id(r) for r in roots}
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName)):
-            target = cur.target if not isinstance(cur, cst.AsName) else cur.name
-            out.update(n.value for n in _names(target))
-        if id(cur) in top or not isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(cur.children)
-    return out
-
-
-def _names(node: cst.CSTNode) -> list[cst.Name]:
-    if isinstance(node, cst.Name):
-        return [node]
-    out: list[cst.Name] = []
-    for child in node.children:
-        out.extend(_names(child))
-    return out
 
 
 def _mutated(text: str, name: str) -> bool:
