@@ -22,6 +22,7 @@ import libcst as cst
 from minlint.cfg import CFG, ENTRY
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.names import dotted, known_names, last_name
+from minlint.nodes import children
 from minlint.policy import normalise_field
 from minlint.positions import Lazy
 
@@ -141,10 +142,11 @@ def _node_defs(node_id: int, kind: str, stmt: cst.CSTNode | None, exprs: Iterabl
         stack = [expr]
         while stack:
             cur = stack.pop()
-            if isinstance(cur, cst.NamedExpr) and isinstance(cur.target, cst.Name):
-                out.append(Def(cur.target.value, "assign", node_id, cur.value))
-            if not isinstance(cur, (cst.Lambda, cst.FunctionDef)):
-                stack.extend(cur.children)
+            node_type = type(cur)  # libcst's node classes are final: no ABCMeta instance checks
+            if node_type is cst.NamedExpr and type(cur.target) is cst.Name:  # type: ignore[attr-defined]
+                out.append(Def(cur.target.value, "assign", node_id, cur.value))  # type: ignore[attr-defined]
+            if node_type is not cst.Lambda and node_type is not cst.FunctionDef:
+                stack.extend(children(cur))
     return out
 
 
@@ -773,10 +775,11 @@ def _yields(expr: cst.CSTNode) -> list[cst.Yield]:
     stack = [expr]
     while stack:
         cur = stack.pop()
-        if isinstance(cur, cst.Yield):
-            out.append(cur)
-        if not isinstance(cur, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-            stack.extend(cur.children)
+        kind = type(cur)
+        if kind is cst.Yield:
+            out.append(cur)  # type: ignore[arg-type]
+        if kind is not cst.Lambda and kind is not cst.FunctionDef and kind is not cst.ClassDef:
+            stack.extend(children(cur))
     return out
 
 

@@ -14,6 +14,7 @@ import libcst as cst
 
 from minlint.facts import Function, decorator_names
 from minlint.names import known_names, last_name, matches_any
+from minlint.nodes import children
 from minlint.policy import Guard, Policy, Sink
 
 BUILTIN_EXITS = ("sys.exit", "os._exit", "exit", "quit", "os.abort")
@@ -26,13 +27,14 @@ def calls_in(node: cst.CSTNode, *, lambdas: bool = True) -> Iterator[cst.Call]:
     found: list[cst.Call] = []
     while stack:
         cur = stack.pop()
-        if isinstance(cur, (cst.FunctionDef, cst.ClassDef)) and cur is not node:
+        kind = type(cur)  # libcst's node classes are final: no ABCMeta instance checks
+        if (kind is cst.FunctionDef or kind is cst.ClassDef) and cur is not node:
             continue
-        if not lambdas and isinstance(cur, cst.Lambda):
+        if kind is cst.Lambda and not lambdas:
             continue
-        if isinstance(cur, cst.Call):
-            found.append(cur)
-        stack.extend(reversed(cur.children))
+        if kind is cst.Call:
+            found.append(cur)  # type: ignore[arg-type]
+        stack.extend(reversed(children(cur)))
     return iter(found)
 
 
@@ -86,7 +88,7 @@ class Vocabulary:
                 for g in self.policy.guards:
                     if g not in out and (matches_any(g.predicates, names) or matches_any(g.calls, names)):
                         out.append(g)
-            stack.extend(cur.children)
+            stack.extend(children(cur))
         return out
 
     def is_exit(self, call: cst.Call, fn: Function) -> bool:
