@@ -16,7 +16,7 @@ import libcst as cst
 
 from minlint.cfg import CFG, build_cfg
 from minlint.names import Imports, dotted, last_name
-from minlint.positions import Positions
+from minlint.positions import Lines, Positions
 
 MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 
@@ -100,12 +100,13 @@ class ModuleFacts:
     classes: dict[str, ClassFacts] = field(default_factory=dict)
     constants: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     module_function: Function | None = None
+    lines: Lines | None = None  # where each statement starts, from ast (positions start there)
     _positions: Positions | None = None
 
     @property
     def positions(self) -> Positions:
         if self._positions is None:
-            self._positions = Positions(self.tree)
+            self._positions = Positions(self.tree, self.lines, self.text)
         return self._positions
 
     def line_of(self, node: cst.CSTNode) -> int:
@@ -251,9 +252,10 @@ def _blocks(stmt: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
             yield case.body
 
 
-def module_facts(path: Path, display: str, name: str, text: str, tree: cst.Module) -> ModuleFacts:
+def module_facts(path: Path, display: str, name: str, text: str, tree: cst.Module,
+                 lines: Lines | None = None) -> ModuleFacts:
     imports = Imports(module=name, is_package=path.name == "__init__.py")
-    module = ModuleFacts(path, display, name, text, tree, imports)
+    module = ModuleFacts(path, display, name, text, tree, imports, lines=lines)
     module.module_function = Function("<module>", module, None)
     _walk(tuple(tree.body), module, "", None, None, True)
     return module

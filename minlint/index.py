@@ -23,7 +23,7 @@ from minlint.facts import ClassFacts, Function, ModuleFacts, module_facts
 from minlint.names import dotted
 from minlint.paths import real
 from minlint.policy import Policy
-from minlint.source import Unreadable, parse_module, read_text
+from minlint.source import Unreadable, parse, read_text
 
 
 @dataclass(frozen=True)
@@ -164,11 +164,11 @@ class Project:
         text = self.texts.get(f.path)
         if text is not None:
             try:
-                tree = parse_module(text)
+                tree, lines = parse(text)
             except Unreadable as exc:
                 self.unreadable[f.path] = exc
             else:
-                facts = module_facts(f.path, f.display, module_name(f.path, self.root), text, tree)
+                facts = module_facts(f.path, f.display, module_name(f.path, self.root), text, tree, lines)
         self._facts[f.path] = facts
         return facts
 

@@ -105,8 +105,9 @@ from typing import IO, Final, TypeAlias
 import libcst
 
 from minlint import deepstack
+from minlint.positions import Lines, statement_lines
 
-__all__ = ["MAX_BYTES", "MAX_STACK_KIB", "Unreadable", "parse_module", "read_text"]
+__all__ = ["MAX_BYTES", "MAX_STACK_KIB", "Unreadable", "parse", "parse_module", "read_text"]
 
 # libcst needs about 280 bytes of memory per byte of source and 4-10 s per MB of
 # ordinary code (measured: a 5 MB file of stdlib code took 53 s and 1.4 GB RSS;
@@ -260,6 +261,12 @@ def parse_module(text: str) -> libcst.Module:
     code nested or chained deeply enough to endanger libcst, with a reason naming
     the construct.  A leading U+FEFF is treated as a byte order mark and dropped.
     """
+    return parse(text)[0]
+
+
+def parse(text: str) -> tuple[libcst.Module, Lines | None]:
+    """:func:`parse_module`, with the line of each statement as ``ast`` saw it
+    (None when only libcst accepts the file): positions start from them."""
     text = text.removeprefix("\ufeff")
     if len(text) > MAX_BYTES:
         raise Unreadable(1, 1, f"file too large: {len(text):,} characters, limit {MAX_BYTES:,}")
@@ -276,7 +283,7 @@ def parse_module(text: str) -> libcst.Module:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as exc:
-        return _parse_rejected_by_ast(text, exc)
+        return _parse_rejected_by_ast(text, exc), None
     except (RecursionError, MemoryError) as exc:
         # Python's own parser gave up; the token scan says where and on what.
         report = _token_scan(text, to_the_end=True)
@@ -289,7 +296,7 @@ def parse_module(text: str) -> libcst.Module:
     except ValueError as exc:
         raise Unreadable(1, 1, f"cannot parse: {exc}") from None
     _check_tree(tree, text)
-    return _run_libcst(text, python_accepts=True)
+    return _run_libcst(text, python_accepts=True), statement_lines(tree.body)
 
 
 # --- reading ------------------------------------------------------------------
