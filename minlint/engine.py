@@ -94,10 +94,13 @@ def analyse(
     *,
     jobs: int = 1,
     use_cache: bool = False,
+    syntax: bool = True,
 ) -> tuple[dict[str, list[Finding]], dict[str, str]]:
     """Every finding of the project before suppression and selection, by path;
     and the text of each file that was read (for suppressions). *overrides*
     holds texts that stand in for files on disk (an editor's unsaved buffers).
+    ``syntax=False`` skips the MIN999 syntax check of files no analysis read
+    (for a caller that reports broken files itself, as flake8 does).
 
     Each seed (a file that can hold a disclosure) is analysed on its own,
     with a fresh analysis over the shared index: its result depends only on
@@ -141,7 +144,7 @@ def analyse(
     # a MIN999 finding wherever it is (ast is ten times cheaper than libcst)
     seed_paths = {s.path for s in seeds}
     unchecked: list[SourceFile] = []
-    for f in project.files:
+    for f in project.files if syntax else ():
         if f.path in seed_paths or f.path not in project.texts:
             continue
         known = cache.syntax.get(hashes[f.path], False) if cache.enabled else False

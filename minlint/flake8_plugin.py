@@ -2,16 +2,21 @@
 
 flake8 hands the plugin one file at a time, but a disclosure's checks and
 fields can live in other modules, so the plugin analyses the whole project
-the file belongs to (the folder of its ``[tool.minlint]`` pyproject.toml),
-once per process, and reports the findings located in the file. flake8
-applies ``# noqa`` itself; the plugin adds MIN901 for MIN suppressions
-without a reason. MIN999 is the CLI's: flake8 reports E902/E999 itself.
+the file belongs to, once per process, and reports the findings located in
+the file. The project is the folder of the nearest ``[tool.minlint]``
+pyproject.toml; without one, the folder flake8 runs in (where flake8 looks
+for its own configuration), as ``minlint check`` run there would see it.
+flake8 applies ``# noqa`` itself; the plugin adds MIN901 for MIN
+suppressions without a reason. MIN999 is the CLI's: flake8 reports
+E902/E999 itself, so the plugin skips the syntax pass over files no
+analysis needs.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -52,7 +57,7 @@ class MinlintChecker:
         path = Path(self.filename)
         if not path.is_file():
             return  # stdin and the like: nothing on disk to index
-        config = find_config(path.parent).with_overrides(policy=self.policy_override)
+        config = _config(real(path.parent)).with_overrides(policy=self.policy_override)
         by_path, texts, displays = _project(config)
         display = displays.get(real(path))
         if display is None:
@@ -69,6 +74,18 @@ class MinlintChecker:
                 yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
 
 
+@functools.lru_cache(maxsize=None)
+def _config(folder: Path) -> Config:
+    """The configuration of a file in *folder*: found once per folder and
+    process (flake8 calls the plugin once per file)."""
+    config = find_config(folder)
+    if config.pyproject is None:
+        cwd = real(Path.cwd())
+        if folder == cwd or cwd in folder.parents:
+            return find_config(cwd)
+    return config
+
+
 def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], dict[Path, str]]:
     policy = config.load_policy()
     key = (str(real(config.root)), policy.digest, ",".join(config.exclude))
@@ -78,7 +95,7 @@ def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], 
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
-        by_path, texts = analyse(files, root, policy, use_cache=True)
+        by_path, texts = analyse(files, root, policy, use_cache=True, syntax=False)
         _RESULTS[key] = (by_path, texts, {real(f.path): f.display for f in files})
     return _RESULTS[key]
 

@@ -58,3 +58,23 @@ def test_flake8_plugin_does_not_report_min999(tmp_path: Path) -> None:
     assert "MIN999" not in proc.stdout
     assert "E999" in subprocess.run([sys.executable, "-m", "flake8", "--select", "E999", "."], cwd=tmp_path,
                                     capture_output=True, text=True).stdout
+
+
+def test_without_a_minlint_table_the_project_is_where_flake8_runs(tmp_path: Path) -> None:
+    """No [tool.minlint]: flake8's folder is the project, as for `minlint
+    check` run there. Checks found in other folders count, and the cache is
+    written once, at that root, not into every package folder."""
+    root = tmp_path / "defaults"
+    shutil.copytree(FIXTURES / "defaults", root)
+    (root / "pyproject.toml").write_text('[project]\nname = "messenger-backend"\nversion = "0.1.0"\n')
+    proc = flake8(root)
+    assert proc.returncode in (0, 1), proc.stderr
+    got = set()
+    for line in proc.stdout.splitlines():
+        m = LINE.match(line)
+        assert m, line
+        got.add((m["path"], int(m["line"]), m["code"]))
+    cli = {(f["path"], f["line"], f["code"]) for f in minlint_json(root, "--no-cache", ".")}
+    assert got == cli and got
+    caches = sorted(p.relative_to(root).as_posix() for p in root.rglob(".minlint_cache"))
+    assert caches == [".minlint_cache"]
