@@ -167,6 +167,13 @@ class Config:
         excluded = self._exclude_re
         return any(excluded.match(c) for c in self._candidates(path))
 
+    @staticmethod
+    def is_excluded_name(path: Path) -> bool:
+        """Whether a path's own name is one of the folders always skipped
+        (all :meth:`is_excluded` asks of a path inside a kept folder when
+        there are no exclude globs)."""
+        return _ALWAYS.match(path.name) is not None
+
     @cached_property
     def _exclude_re(self) -> re.Pattern[str]:
         # one compiled pattern for all globs: this runs for every file and folder

@@ -11,10 +11,12 @@ import ast
 import multiprocessing
 import os
 import re
+import symtable
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -66,17 +68,49 @@ def collect(paths: Sequence[str], config: Config) -> list[SourceFile]:
         if not given.exists() and not given.is_symlink():
             raise UsageError(f"{raw}: no such file or directory")
         if given.is_dir():
-            for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
-                base = Path(dirpath)
-                dirnames[:] = sorted(d for d in dirnames if not config.is_excluded(base / d))
-                for name in sorted(filenames):
-                    p = base / name
-                    if name.endswith(".py") and not config.is_excluded(p):
-                        out.setdefault(_identity(p), SourceFile(p, display_path(Path(os.path.normpath(p)))))
+            # without exclude globs only a folder's or file's own name can
+            # exclude it once the folder walked from is kept: a regex on the
+            # name instead of a path computation per file
+            excluded = (config.is_excluded_name if not config.exclude and not config.is_excluded(given)
+                        else config.is_excluded)
+            for base, name, is_link in _walk(given, excluded):
+                if not name.endswith(".py"):
+                    continue
+                p = base / name
+                if excluded(p):
+                    continue
+                identity = real(p) if is_link else Path(os.path.abspath(p))
+                out.setdefault(identity, SourceFile(p, display_path(Path(os.path.normpath(p)))))
         elif not config.is_excluded(given):
             # a file named explicitly is checked whatever its name (as flake8 does)
             out.setdefault(_identity(given), SourceFile(given, display_path(Path(os.path.normpath(given)))))
     return sorted(out.values(), key=lambda f: f.display)
+
+
+def _walk(top: Path, excluded: Callable[[Path], bool]) -> Iterator[tuple[Path, str, bool]]:
+    """(folder, name, is a symlink) of each file under *top*, as ``os.walk``
+    without following links visits them (a folder's files, then the folders
+    not excluded, by name); the symlink flag comes free with the directory
+    entry."""
+    try:
+        with os.scandir(top) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            folders.append(entry)
+        else:
+            yield top, entry.name, entry.is_symlink()
+    for entry in folders:
+        folder = top / entry.name
+        if not excluded(folder) and not entry.is_symlink():
+            yield from _walk(folder, excluded)
 
 
 def _identity(path: Path) -> Path:
@@ -233,12 +267,22 @@ def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[li
 
 
 # -- parallel work ---------------------------------------------------------------
-# Workers build their own index (libcst trees do not cross processes cheaply)
-# and return plain findings; seeds are independent, so any split gives the
-# same findings as one process.
+# Seeds are independent, so any split gives the same findings as one process.
+# Where the platform can fork (and no other thread could hold a lock across
+# the fork), workers start as copies of this process: the index with every
+# text already read, nothing pickled but the findings. Elsewhere they start
+# fresh and build their own index (libcst trees do not cross processes
+# cheaply).
 PARALLEL_SEEDS = 8
 PARALLEL_FILES = 200
 _worker: tuple[Project, Policy] | None = None
+_texts: list[tuple[SourceFile, str]] = []  # the syntax pass's input, inherited by forked workers
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
 
 
 def _init_worker(files: Sequence[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None) -> None:
@@ -272,6 +316,18 @@ def _syntax_job(chunk: list[tuple[SourceFile, str]]) -> list[tuple[SourceFile, U
     return [(f, syntax_problem(text)) for f, text in chunk]
 
 
+def _syntax_slice(part: tuple[int, int]) -> list[tuple[int, Unreadable]]:
+    """In a forked worker: the problems of every *step*-th inherited text from *start*."""
+    _watch_parent_once()
+    start, step = part
+    out = []
+    for i in range(start, len(_texts), step):
+        problem = syntax_problem(_texts[i][1])
+        if problem is not None:
+            out.append((i, problem))
+    return out
+
+
 _watching = False
 
 
@@ -290,24 +346,45 @@ def _run_seeds(
     project: Project, policy: Policy, todo: list[SourceFile], root: Path, overrides: dict[Path, str] | None,
     jobs: int,
 ) -> Iterable[tuple[SourceFile, list[Finding], Deps]]:
+    global _worker
     n = _jobs(jobs)
     if n <= 1 or len(todo) < PARALLEL_SEEDS:
         for seed in todo:
             found, deps = analyse_seed(project, policy, seed)
             yield seed, found, deps
         return
-    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    ctx = _context()
+    chunk = max(1, len(todo) // (n * 4))
+    if ctx.get_start_method() == "fork":
+        _worker = (project, policy)
+        try:
+            with ctx.Pool(n, initializer=_watch_parent) as pool:
+                yield from pool.imap(_seed_job, todo, chunksize=chunk)
+        finally:
+            _worker = None
+        return
     with ctx.Pool(n, initializer=_init_worker, initargs=(project.files, root, policy, overrides)) as pool:
-        yield from pool.imap(_seed_job, todo, chunksize=max(1, len(todo) // (n * 4)))
+        yield from pool.imap(_seed_job, todo, chunksize=chunk)
 
 
 def _run_syntax(project: Project, files: list[SourceFile], jobs: int) -> Iterable[tuple[SourceFile, Unreadable | None]]:
+    global _texts
     n = _jobs(jobs)
     pairs = [(f, project.texts[f.path]) for f in files]
     if n <= 1 or len(pairs) < PARALLEL_FILES:
         return _syntax_job(pairs)
-    chunks = [pairs[i::n * 4] for i in range(n * 4)]
-    ctx = multiprocessing.get_context("spawn" if sys.platform == "win32" else "forkserver")
+    ctx = _context()
+    parts = n * 4
+    if ctx.get_start_method() == "fork":
+        _texts = pairs
+        try:
+            with ctx.Pool(n) as pool:
+                problems = dict(p for found in pool.map(_syntax_slice, [(i, parts) for i in range(parts)])
+                                for p in found)
+        finally:
+            _texts = []
+        return [(f, problems.get(i)) for i, (f, _) in enumerate(pairs)]
+    chunks = [pairs[i::parts] for i in range(parts)]
     with ctx.Pool(n) as pool:
         return [r for part in pool.map(_syntax_job, chunks) for r in part]
 
@@ -318,17 +395,34 @@ def _min999(display: str, exc: Unreadable) -> Finding:
 
 
 def syntax_problem(text: str) -> Unreadable | None:
-    """The MIN999 of a file no analysis needed. ``ast`` is ten times cheaper
-    than libcst; only when it refuses does the full guarded parse decide, so
-    that syntax newer than this interpreter is not reported as broken."""
-    try:
-        ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    """The MIN999 of a file no analysis needed. Python's own parser is ten
+    times cheaper than libcst; only when it refuses does the full guarded
+    parse decide, so that syntax newer than this interpreter is not reported
+    as broken. ``symtable`` runs that parser without building the Python
+    objects of an ``ast`` tree (a third cheaper); it also refuses a few
+    programs the parser accepts (``nonlocal`` at module level), so a refusal
+    is asked again of ``ast`` before the guarded parse."""
+    with _WARNINGS_LOCK, warnings.catch_warnings():
+        # the checked code's warnings (invalid escapes) are not ours to print
+        warnings.simplefilter("ignore")
         try:
-            parse_module(text)
-        except Unreadable as exc:
-            return exc
+            symtable.symtable(text, "<checked>", "exec")
+            return None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        try:
+            ast.parse(text)
+            return None
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+    try:
+        parse_module(text)
+    except Unreadable as exc:
+        return exc
     return None
+
+
+_WARNINGS_LOCK = threading.Lock()  # catch_warnings swaps process-wide state
 
 
 def _finding(r: Raw) -> Finding:

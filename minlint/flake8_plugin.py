@@ -74,7 +74,7 @@ class MinlintChecker:
                 yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _config(folder: Path) -> Config:
     """The configuration of a file in *folder*: found once per folder and
     process (flake8 calls the plugin once per file)."""

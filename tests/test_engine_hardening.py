@@ -36,3 +36,18 @@ def test_newer_syntax_in_a_file_no_analysis_needs_is_not_min999(tmp_path: Path) 
     proc = minlint("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     paths = {d["path"] for d in json.loads(proc.stdout) if d["code"] == "MIN999"}
     assert paths == {"broken.py"}
+
+
+def test_what_only_the_compiler_refuses_is_not_min999(tmp_path: Path) -> None:
+    """The syntax pass asks ``symtable`` first; it refuses some programs that
+    parse (flake8 and ``ast`` accept them). Those are not unparseable files,
+    and the checked code's warnings are not printed."""
+    (tmp_path / "module_nonlocal.py").write_text("nonlocal x\n")
+    (tmp_path / "duplicate_args.py").write_text("def f(a, a):\n    return a\n")
+    (tmp_path / "late_global.py").write_text("def f():\n    x = 1\n    global x\n")
+    (tmp_path / "escape.py").write_text('PATTERN = "\\d+"\n')
+    (tmp_path / "broken.py").write_text("x = 1\ny = (\n")
+    proc = minlint("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    found = {(d["path"], d["code"]) for d in json.loads(proc.stdout)}
+    assert found == {("broken.py", "MIN999")}
+    assert "Warning" not in proc.stderr, proc.stderr

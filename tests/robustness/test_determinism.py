@@ -84,7 +84,7 @@ def test_same_text_and_summary_across_seeds(tmp_path: Path) -> None:
     assert first.stdout and (other.stdout, other.stderr) == (first.stdout, first.stderr)
 
 
-def test_scaled_project_same_json_across_jobs(tmp_path: Path) -> None:
+def _scaled(tmp_path: Path) -> Path:
     from minlint import engine
 
     root = tmp_path / "scaled"
@@ -95,8 +95,44 @@ def test_scaled_project_same_json_across_jobs(tmp_path: Path) -> None:
     filler.mkdir()
     for i in range(engine.PARALLEL_FILES):
         (filler / f"m{i:03d}.py").write_text(f"VALUE_{i} = {i}\n", encoding="utf-8")
+    (filler / "broken.py").write_text("def f(:\n", encoding="utf-8")
+    return root
+
+
+def test_scaled_project_same_json_across_jobs(tmp_path: Path) -> None:
+    root = _scaled(tmp_path)
     one = _run(root, "--format", "json", "--jobs", "1", seed="1")
     two = _run(root, "--format", "json", "--jobs", "2", seed="12345")
     assert json.loads(one.stdout), "the scaled project has findings"
     assert two.stdout == one.stdout
     assert two.stderr == one.stderr
+
+
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_workers_started_either_way_find_what_one_process_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """Linux workers are forked copies of the index; elsewhere (or with other
+    threads alive) they start fresh and build their own. Both give the
+    findings of one process."""
+    import multiprocessing
+
+    from minlint import engine
+    from minlint.config import find_config
+
+    root = _scaled(tmp_path)
+    config = find_config(root)
+    files = engine.collect([str(root)], config)
+    policy = config.load_policy()
+    started: list[str] = []
+
+    def context() -> multiprocessing.context.BaseContext:
+        started.append(method)
+        return multiprocessing.get_context(method)
+
+    one, _ = engine.analyse(files, root, policy, jobs=1)
+    monkeypatch.setattr(engine, "_context", context)
+    two, _ = engine.analyse(files, root, policy, jobs=2)
+    assert started == [method, method]  # the seeds and the syntax pass both ran in workers
+    assert two == one
+    assert any(f.code == "MIN999" for fs in one.values() for f in fs)
+    assert any(f.code == "MIN101" for fs in one.values() for f in fs)
