@@ -106,7 +106,7 @@ class Analysis:
             # the body of a sink defined in the checked code is the sink's own
             # implementation: each call of the sink is the disclosure
             implements_sink = fn.node is not None and self.vocab.defines_sink(fn)
-            cfg = self.flow.flow(fn).cfg
+            cfg = self.flow.cfg(fn)
             for node in cfg.nodes:
                 for expr in node.exprs:
                     if implements_sink:

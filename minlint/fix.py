@@ -543,7 +543,7 @@ class _Planner:
     def record_class(self, fn: Function, name: cst.Name, at: cst.CSTNode) -> ClassFacts | None:
         """The class every definition of *name* that reaches *at* gives it:
         a parameter or variable annotation, or a constructor call."""
-        cfg = self.a.flow.flow(fn).cfg
+        cfg = self.a.flow.cfg(fn)
         node_id = next((n.id for n in cfg.nodes if any(_contains(e, at) for e in n.exprs)), None)
         if node_id is None:
             return None

@@ -90,12 +90,19 @@ class Flow:
         self._callers: dict[tuple[int, str], Verdict] = {}
 
     # -- building -------------------------------------------------------------
+    def cfg(self, fn: Function) -> CFG:
+        """The control flow graph alone: what finding disclosures, reaching
+        definitions and exits need, without the guards and records of
+        :meth:`flow` (which resolve every call, and so build the flows of
+        the helpers they reach)."""
+        return fn.cfg(lambda call: self.is_exit_call(call, fn), lambda item: self.swallows(item, fn))
+
     def flow(self, fn: Function) -> FunctionFlow:
         key = id(fn)
         got = self._flows.get(key)
         if got is not None:
             return got
-        cfg = fn.cfg(lambda call: self.is_exit_call(call, fn), lambda item: self.swallows(item, fn))
+        cfg = self.cfg(fn)
         ff = FunctionFlow(fn, cfg)
         self._flows[key] = ff
         ff.decorated = self.vocab.guard_decorators(fn)
@@ -181,7 +188,7 @@ class Flow:
     def can_fail(self, fn: Function) -> bool:
         """Whether a function can raise: a ``raise``, an ``assert``, an exit,
         or any call (which may raise). ``def verify_court_order(o): pass`` cannot."""
-        cfg = self.flow(fn).cfg
+        cfg = self.cfg(fn)
         for node in cfg.nodes:
             if isinstance(node.stmt, (cst.Raise, cst.Assert)) or node.kind == "assert":
                 return True
@@ -197,7 +204,7 @@ class Flow:
         key = id(fn)
         if key not in self._never_returns:
             self._never_returns[key] = False  # while in progress: assume it returns
-            cfg = self.flow(fn).cfg
+            cfg = self.cfg(fn)
             self._never_returns[key] = EXIT not in cfg.reachable(ENTRY) and not _is_stub(cfg)
         return self._never_returns[key]
 
@@ -283,7 +290,7 @@ class Flow:
         if key not in self._establishes:
             self._establishes[key] = Verdict(False)  # recursion: not proven
             v = self.local(helper, EXIT, guard)
-            if EXIT not in self.flow(helper).cfg.reachable(ENTRY):
+            if EXIT not in self.cfg(helper).reachable(ENTRY):
                 v = Verdict(False)  # never returns: not a validator
             self._establishes[key] = v
         return self._establishes[key]

@@ -16,11 +16,13 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 
 from minlint.facts import ClassFacts, Function, ModuleFacts, module_facts
 from minlint.names import dotted
+from minlint.nodes import children
 from minlint.paths import real
 from minlint.policy import Policy
 from minlint.source import Unreadable, parse, read_text
@@ -103,6 +105,7 @@ class Project:
         self._facts: dict[Path, ModuleFacts | None] = {}
         self._deps: Deps | None = None
         self._word_files: dict[str, list[Path]] = {}
+        self._by_suffix: dict[str, SourceFile | None] = {}
         self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path]]] = {}
         self._module_uses: dict[Path, dict[str, list[tuple[Function, cst.CSTNode, bool]]]] = {}
         self._by_path = {f.path: f for f in self.files}
@@ -180,11 +183,15 @@ class Project:
     def module(self, name: str) -> ModuleFacts | None:
         f = self.by_name.get(name)
         if f is None:
-            # a tree checked from outside its source root: match by suffix
-            for known, candidate in self.by_name.items():
-                if known.endswith("." + name) or name.endswith("." + known):
-                    f = candidate
-                    break
+            if name in self._by_suffix:
+                f = self._by_suffix[name]
+            else:
+                # a tree checked from outside its source root: match by suffix
+                for known, candidate in self.by_name.items():
+                    if known.endswith("." + name) or name.endswith("." + known):
+                        f = candidate
+                        break
+                self._by_suffix[name] = f  # most names asked for are not ours (stdlib, packages)
         return self.facts(f) if f is not None else None
 
     # -- names --------------------------------------------------------------
@@ -284,66 +291,58 @@ class Project:
             for fn in (module.module_function, *module.functions.values()):
                 if fn is None:
                     continue
-                uses = _Uses()
-                if fn.node is None:
-                    for stmt in module.tree.body:
-                        if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-                            stmt.visit(uses)
-                else:
-                    fn.node.body.visit(uses)
-                for name, call in uses.calls:
+                calls, refs = uses_in(module.tree.body if fn.node is None else (fn.node.body,))
+                for name, call in calls:
                     found.setdefault(name, []).append((fn, call, True))
-                for name, ref in uses.refs:
+                for name, ref in refs:
                     found.setdefault(name, []).append((fn, ref, False))
             self._module_uses[module.path] = found
         return found
 
 
-class _Uses(cst.CSTVisitor):
-    """Calls and other loads of names in one function's own body (not its
-    nested defs), for every name at once."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, cst.Call]] = []
-        self.refs: list[tuple[str, cst.BaseExpression]] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Call(self, node: cst.Call) -> bool:
-        func = node.func
-        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-        if name is None:
-            return True
-        self.calls.append((name, node))
-        if isinstance(func, cst.Attribute):
-            func.value.visit(self)
-        for arg in node.args:
-            arg.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)  # a keyword's name is not a use
-        return False
-
-    def visit_Param(self, node: cst.Param) -> bool:
-        if node.default is not None:
-            node.default.visit(self)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.refs.append((node.value, node))
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        self.refs.append((node.attr.value, node))
-        node.value.visit(self)  # the attribute's own Name is not a free name
-        return False
+def uses_in(roots: Iterable[cst.CSTNode]) -> tuple[list[tuple[str, cst.Call]], list[tuple[str, cst.BaseExpression]]]:
+    """Calls (by the callee's last name) and other loads of names in one
+    function's own code, in source order: not in nested defs and classes,
+    nor imports, nor a keyword's name, a parameter's name or annotation.
+    Walked with :func:`minlint.nodes.children` (libcst's visitor costs
+    several times as much)."""
+    calls: list[tuple[str, cst.Call]] = []
+    refs: list[tuple[str, cst.BaseExpression]] = []
+    # Any: node kinds are told apart by exact type (libcst's classes are
+    # final), which mypy cannot narrow on
+    stack: list[Any] = list(roots)
+    stack.reverse()
+    while stack:
+        cur = stack.pop()
+        kind = type(cur)  # no isinstance: ABCMeta's instance checks cost more than the walk
+        if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Import or kind is cst.ImportFrom:
+            continue
+        if kind is cst.Name:
+            refs.append((cur.value, cur))
+            continue
+        if kind is cst.Attribute:
+            refs.append((cur.attr.value, cur))
+            stack.append(cur.value)  # the attribute's own Name is not a free name
+            continue
+        if kind is cst.Call:
+            func = cur.func
+            name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+            if name is not None:
+                calls.append((name, cur))
+                inner = [a.value for a in cur.args]
+                if type(func) is cst.Attribute:
+                    inner.insert(0, func.value)
+                inner.reverse()
+                stack.extend(inner)
+                continue
+        elif kind is cst.Arg:
+            stack.append(cur.value)  # a keyword's name is not a use
+            continue
+        elif kind is cst.Param:
+            if cur.default is not None:
+                stack.append(cur.default)
+            continue
+        inner = children(cur)
+        inner.reverse()
+        stack.extend(inner)
+    return calls, refs

@@ -324,7 +324,7 @@ class _Builder:
         """(nodes reachable from the entry, nodes that reach *target*) of *fn*."""
         key = (id(fn), target)
         if key not in self._paths:
-            cfg = self.flow.flow(fn).cfg
+            cfg = self.flow.cfg(fn)
             self._paths[key] = (set(cfg.reachable(ENTRY)), _backward(cfg, target))
         return self._paths[key]
 
@@ -402,7 +402,7 @@ class _Builder:
 
     # -- checks ------------------------------------------------------------
     def _edge_site(self, fn: Function, src: int, guard: Guard) -> CheckSite | None:
-        node = self.flow.flow(fn).cfg.nodes[src]
+        node = self.flow.cfg(fn).nodes[src]
         if node.stmt is None:
             return None
         module = fn.module
@@ -542,7 +542,7 @@ class _Builder:
         entry_points = list(dict.fromkeys(c.steps[0].function for c in chains))
         return DisclosureEntry(
             "", module.display, line, column, module.name, self._name(d.fn), kind, d.label,
-            d.entry_point, d.node in self.flow.flow(d.fn).cfg.reachable(ENTRY), entry_points, chains,
+            d.entry_point, d.node in self.flow.cfg(d.fn).reachable(ENTRY), entry_points, chains,
             truncated, fields, others, guards, record, [], [], "ok")
 
 

@@ -230,7 +230,7 @@ class Payloads:
     def defs(self, fn: Function) -> Defs:
         key = id(fn)
         if key not in self._defs:
-            self._defs[key] = reaching_definitions(fn, self.a.flow.flow(fn).cfg)
+            self._defs[key] = reaching_definitions(fn, self.a.flow.cfg(fn))
         return self._defs[key]
 
     # -- entry ------------------------------------------------------------------
