@@ -16,7 +16,8 @@ import libcst as cst
 
 from minlint.cfg import CFG, build_cfg
 from minlint.names import Imports, dotted, last_name
-from minlint.positions import Lines, Positions
+from minlint.positions import Positions
+from minlint.source import Lines
 
 MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 

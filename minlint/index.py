@@ -16,16 +16,16 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
-import libcst as cst
-
-from minlint.facts import ClassFacts, Function, ModuleFacts, module_facts
-from minlint.names import dotted
-from minlint.nodes import children
 from minlint.paths import real
 from minlint.policy import Policy
-from minlint.source import Unreadable, parse, read_text
+from minlint.source import Unreadable, read_text
+
+if TYPE_CHECKING:  # the parts that parse load libcst when first used: a cached run never does
+    import libcst as cst
+
+    from minlint.facts import ClassFacts, Function, ModuleFacts
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class CallSite:
     call: cst.Call
 
 
-Target = Function | ClassFacts
+Target: TypeAlias = "Function | ClassFacts"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -166,6 +166,9 @@ class Project:
         facts: ModuleFacts | None = None
         text = self.texts.get(f.path)
         if text is not None:
+            from minlint.facts import module_facts
+            from minlint.source import parse
+
             try:
                 tree, lines = parse(text)
             except Unreadable as exc:
@@ -231,6 +234,8 @@ class Project:
 
     def resolve(self, expr: cst.BaseExpression, scope: Function) -> Target | tuple[ModuleFacts, str] | None:
         """What a name or attribute chain used inside *scope* refers to, in the checked code."""
+        from minlint.names import dotted
+
         name = dotted(expr)
         if name is None:
             return None
@@ -258,6 +263,8 @@ class Project:
             self._deps.words.add(name)
         memo = self._call_sites.get(id(target))
         if memo is None:
+            import libcst as cst
+
             sites: list[CallSite] = []
             escapes = False
             read: list[Path] = []
@@ -287,6 +294,8 @@ class Project:
         name in the module, by function: one walk, shared by all searches."""
         found = self._module_uses.get(module.path)
         if found is None:
+            from minlint.nodes import uses_in
+
             found = {}
             for fn in (module.module_function, *module.functions.values()):
                 if fn is None:
@@ -298,51 +307,3 @@ class Project:
                     found.setdefault(name, []).append((fn, ref, False))
             self._module_uses[module.path] = found
         return found
-
-
-def uses_in(roots: Iterable[cst.CSTNode]) -> tuple[list[tuple[str, cst.Call]], list[tuple[str, cst.BaseExpression]]]:
-    """Calls (by the callee's last name) and other loads of names in one
-    function's own code, in source order: not in nested defs and classes,
-    nor imports, nor a keyword's name, a parameter's name or annotation.
-    Walked with :func:`minlint.nodes.children` (libcst's visitor costs
-    several times as much)."""
-    calls: list[tuple[str, cst.Call]] = []
-    refs: list[tuple[str, cst.BaseExpression]] = []
-    # Any: node kinds are told apart by exact type (libcst's classes are
-    # final), which mypy cannot narrow on
-    stack: list[Any] = list(roots)
-    stack.reverse()
-    while stack:
-        cur = stack.pop()
-        kind = type(cur)  # no isinstance: ABCMeta's instance checks cost more than the walk
-        if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Import or kind is cst.ImportFrom:
-            continue
-        if kind is cst.Name:
-            refs.append((cur.value, cur))
-            continue
-        if kind is cst.Attribute:
-            refs.append((cur.attr.value, cur))
-            stack.append(cur.value)  # the attribute's own Name is not a free name
-            continue
-        if kind is cst.Call:
-            func = cur.func
-            name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
-            if name is not None:
-                calls.append((name, cur))
-                inner = [a.value for a in cur.args]
-                if type(func) is cst.Attribute:
-                    inner.insert(0, func.value)
-                inner.reverse()
-                stack.extend(inner)
-                continue
-        elif kind is cst.Arg:
-            stack.append(cur.value)  # a keyword's name is not a use
-            continue
-        elif kind is cst.Param:
-            if cur.default is not None:
-                stack.append(cur.default)
-            continue
-        inner = children(cur)
-        inner.reverse()
-        stack.extend(inner)
-    return calls, refs

@@ -16,6 +16,8 @@ fields fails there first.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
+from typing import Any
 
 import libcst as cst
 
@@ -83,3 +85,51 @@ def _concrete_node_types() -> frozenset[type]:
 
 
 _NODE_TYPES = _concrete_node_types()
+
+
+def uses_in(roots: Iterable[cst.CSTNode]) -> tuple[list[tuple[str, cst.Call]], list[tuple[str, cst.BaseExpression]]]:
+    """Calls (by the callee's last name) and other loads of names in one
+    function's own code, in source order: not in nested defs and classes,
+    nor imports, nor a keyword's name, a parameter's name or annotation.
+    Walked with :func:`minlint.nodes.children` (libcst's visitor costs
+    several times as much)."""
+    calls: list[tuple[str, cst.Call]] = []
+    refs: list[tuple[str, cst.BaseExpression]] = []
+    # Any: node kinds are told apart by exact type (libcst's classes are
+    # final), which mypy cannot narrow on
+    stack: list[Any] = list(roots)
+    stack.reverse()
+    while stack:
+        cur = stack.pop()
+        kind = type(cur)  # no isinstance: ABCMeta's instance checks cost more than the walk
+        if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Import or kind is cst.ImportFrom:
+            continue
+        if kind is cst.Name:
+            refs.append((cur.value, cur))
+            continue
+        if kind is cst.Attribute:
+            refs.append((cur.attr.value, cur))
+            stack.append(cur.value)  # the attribute's own Name is not a free name
+            continue
+        if kind is cst.Call:
+            func = cur.func
+            name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+            if name is not None:
+                calls.append((name, cur))
+                inner = [a.value for a in cur.args]
+                if type(func) is cst.Attribute:
+                    inner.insert(0, func.value)
+                inner.reverse()
+                stack.extend(inner)
+                continue
+        elif kind is cst.Arg:
+            stack.append(cur.value)  # a keyword's name is not a use
+            continue
+        elif kind is cst.Param:
+            if cur.default is not None:
+                stack.append(cur.default)
+            continue
+        inner = children(cur)
+        inner.reverse()
+        stack.extend(inner)
+    return calls, refs

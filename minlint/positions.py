@@ -13,28 +13,14 @@ do not line up, the whole module is generated instead.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable
-from typing import TypeAlias
 
 import libcst as cst
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from minlint.nodes import children
-
-# Per statement of a body, as ``ast`` sees it: (first line including its
-# decorators, line of the statement itself, the same for a class's body).
-Lines: TypeAlias = "tuple[tuple[int, int, Lines | None], ...]"
-
-
-def statement_lines(body: list[ast.stmt]) -> Lines:
-    out = []
-    for stmt in body:
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        inner = statement_lines(stmt.body) if isinstance(stmt, ast.ClassDef) else None
-        out.append((first, stmt.lineno, inner))
-    return tuple(out)
+from minlint.source import Lines
 
 
 class _Sink:

@@ -100,12 +100,26 @@ import threading
 import tokenize
 import warnings
 from pathlib import Path
-from typing import IO, Final, TypeAlias
-
-import libcst
+from typing import IO, TYPE_CHECKING, Final, TypeAlias
 
 from minlint import deepstack
-from minlint.positions import Lines, statement_lines
+
+if TYPE_CHECKING:
+    import libcst
+
+# Per statement of a body, as ``ast`` sees it: (first line including its
+# decorators, line of the statement itself, the same for a class's body).
+# Positions are generated per statement from these lines.
+Lines: TypeAlias = "tuple[tuple[int, int, Lines | None], ...]"
+
+
+def statement_lines(body: list[ast.stmt]) -> Lines:
+    out = []
+    for stmt in body:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        inner = statement_lines(stmt.body) if isinstance(stmt, ast.ClassDef) else None
+        out.append((first, stmt.lineno, inner))
+    return tuple(out)
 
 __all__ = ["MAX_BYTES", "MAX_STACK_KIB", "Unreadable", "parse", "parse_module", "read_text"]
 
@@ -746,6 +760,8 @@ def _operators_description(count: int, mix: dict[str, int]) -> str:
 
 
 def _run_libcst(text: str, *, python_accepts: bool) -> libcst.Module:
+    import libcst  # here: a run answered from the cache never loads libcst
+
     try:
         return _parse_on_big_stack(text)
     except libcst.ParserSyntaxError as exc:
@@ -768,6 +784,8 @@ def _parse_on_big_stack(text: str) -> libcst.Module:
     musl), where libcst segfaults on nesting CPython accepts; a dedicated thread
     makes the measured limits hold everywhere.
     """
+    import libcst
+
     return deepstack.run(lambda: libcst.parse_module(text), _PARSE_STACK_BYTES)
 
 def _one_line(reason: str) -> str:

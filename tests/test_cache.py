@@ -128,3 +128,16 @@ def test_a_one_file_check_keeps_the_cache_of_the_whole_tree(project: Path, monke
     engine.check(["app/other.py"], config, config.load_policy(), use_cache=True)
     _, n = run(project, monkeypatch)
     assert n == 0  # the whole-tree entries survived the one-file run
+
+
+def test_a_run_answered_from_the_cache_never_loads_libcst(project: Path) -> None:
+    """Importing libcst is most of a warm run's time (an editor's save, a
+    pre-commit hook): only the analysis of a seed may load it."""
+    (project / "app" / "leak.py").write_text('def leak(user):\n    disclose({"email": user.email})\n')
+    probe = ("import sys\nfrom minlint.cli import main\nrc = main(['check', '.'])\n"
+             "print(rc, 'libcst' in sys.modules)\n")
+    first = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)
+    second = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)
+    assert first.stdout.split()[-2:] == ["1", "True"], first.stdout + first.stderr  # cold: analysed
+    assert second.stdout.split()[-2:] == ["1", "False"], second.stdout + second.stderr
+    assert "MIN" in second.stdout  # the same findings, from the cache

@@ -1,4 +1,4 @@
-"""index.uses_in against an oracle written with libcst's own visitor."""
+"""nodes.uses_in against an oracle written with libcst's own visitor."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from minlint.index import uses_in
+from minlint.nodes import uses_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
