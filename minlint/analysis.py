@@ -4,6 +4,7 @@ facts and the payloads, shared by every rule so each is computed once."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from minlint.cfg import ENTRY
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.flow import Flow
 from minlint.index import Project
+from minlint.names import identifier, matches_any
+from minlint.nodes import children
 from minlint.payload import Ctx, Payloads, _string, _yields
 from minlint.policy import Policy, Sink, normalise_field
 from minlint.vocab import Vocabulary, calls_in
@@ -39,6 +42,7 @@ class Analysis:
         self.vocab = Vocabulary(policy)
         self.flow = Flow(self, self.vocab)
         self.payloads = Payloads(self)
+        self._sink_names_of: dict[int, frozenset[str]] = {}
 
     def callee(self, call: cst.Call, fn: Function) -> Function | ClassFacts | None:
         target = self.project.resolve(call.func, fn)
@@ -103,6 +107,8 @@ class Analysis:
             if fn is None:
                 continue
             entry = self.vocab.is_disclosure_function(fn)
+            if not entry and not self._may_disclose(fn):
+                continue  # its CFG resolves every call it makes: most of the cost of a seed module
             # the body of a sink defined in the checked code is the sink's own
             # implementation: each call of the sink is the disclosure
             implements_sink = fn.node is not None and self.vocab.defines_sink(fn)
@@ -141,6 +147,77 @@ class Analysis:
                             given = y.value.item if isinstance(y.value, cst.From) else y.value
                             if isinstance(given, cst.BaseExpression) and self._discloses(given, fn, node.id):
                                 yield Disclosure(fn, node.id, y, f"a yield of {fn.name}()", (given,), True)
+
+    def _may_disclose(self, fn: Function) -> bool:
+        """A cheap, conservative pre-scan: can a call in *fn* be a disclosure?
+        Only a call that names a sink, passes a sink as an argument, calls
+        the result of a call (``partial(...)()``, ``getattr(...)()``), or
+        calls a name that may be bound to a sink: assigned here, a module
+        constant, or imported from a checked module that assigns or
+        re-exports that name (read off its text: no parse). Everything else
+        cannot reach ``_indirect_sink``'s answer. One walk, over what the
+        CFG of *fn* holds (nested definitions are scopes of their own)."""
+        if fn.node is None:
+            return True  # the module's own level: its CFG skips every def, it is cheap
+        sinkish = self._sink_names(fn.module)
+        assigned: set[str] = set()
+        called: list[str] = []
+        stack: list[cst.CSTNode] = [fn.node.body]
+        while stack:
+            cur = stack.pop()
+            kind = type(cur)
+            if kind is cst.FunctionDef or kind is cst.ClassDef:
+                continue
+            if kind is cst.Call:
+                func = cur.func  # type: ignore[attr-defined]
+                if type(func) is cst.Call:
+                    return True
+                if _last(func) in sinkish and self.vocab.sink(cur, fn) is not None:  # type: ignore[arg-type]
+                    return True
+                for arg in cur.args:  # type: ignore[attr-defined]
+                    if _last(arg.value) in sinkish and self.vocab.sink_named(arg.value, fn) is not None:
+                        return True
+                if type(func) is cst.Name:
+                    called.append(func.value)
+            elif kind in _BINDERS:
+                target = cur.name if kind is cst.AsName else cur.target  # type: ignore[attr-defined]
+                names: list[cst.CSTNode] = [target]
+                while names:
+                    part = names.pop()
+                    if type(part) is cst.Name:
+                        assigned.add(part.value)  # type: ignore[attr-defined]
+                        assigned.add(identifier(part.value))  # type: ignore[attr-defined]
+                    else:
+                        names.extend(children(part))
+            stack.extend(children(cur))
+        constants = fn.module.constants
+        return any(name in assigned or name in constants or self._may_import_binding(fn, name)
+                   for raw in called for name in {raw, identifier(raw)})
+
+    def _sink_names(self, module: ModuleFacts) -> frozenset[str]:
+        """The last names a sink can be called by in *module*: each sink's own,
+        and each name imported as one (``from portal import push as send``)."""
+        got = self._sink_names_of.get(id(module))
+        if got is None:
+            names = {s.name.rpartition(".")[2] for s in self.policy.sinks}
+            for local, qualified in module.imports.bound.items():
+                if matches_any(self.vocab.sink_names, (qualified,)):
+                    names.add(local)
+            got = self._sink_names_of[id(module)] = frozenset(names)
+        return got
+
+    def _may_import_binding(self, fn: Function, name: str) -> bool:
+        imports = fn.module.imports
+        sources = [(star, name) for star in imports.star_from]
+        qualified = imports.qualify(name)
+        if qualified is not None:
+            module, _, original = qualified.rpartition(".")
+            sources.append((module, original))
+        for module, bound in sources:
+            text = self.project.module_text(module)
+            if text is not None and _binds(text, bound):
+                return True
+        return False
 
     def _discloses(self, value: cst.CSTNode, fn: Function, node: int) -> bool:
         """Whether a return (or yield) of a disclosure function hands anything
@@ -231,6 +308,29 @@ def _apply_mutations(module: ModuleFacts, name: str, base: tuple[str, ...]) -> t
     remaining = re.sub(rf"^{re.escape(name)}\s*\.\s*(?:add|append|discard|remove|clear)\s*\(.*$", "",
                        module.text, flags=re.MULTILINE)
     return tuple(values) if not _mutated(remaining, name) else None
+
+
+def _binds(text: str, name: str) -> bool:
+    """Whether a module's text may assign or re-export *name*: a line that
+    starts with it (an assignment, a line of a parenthesised import) or an
+    import line that names it. A superset: it only decides whether to look
+    closer."""
+    word = re.escape(name)
+    text = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    return re.search(rf"^[ \t]*{word}\b|\bimport\b[^\n]*\b{word}\b", text, re.MULTILINE) is not None
+
+
+_BINDERS = frozenset({cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor,
+                      cst.AsName})
+
+
+def _last(expr: cst.CSTNode) -> str | None:
+    kind = type(expr)
+    if kind is cst.Name:
+        return identifier(expr.value)  # type: ignore[attr-defined]
+    if kind is cst.Attribute:
+        return identifier(expr.attr.value)  # type: ignore[attr-defined]
+    return None
 
 
 def _mutated(text: str, name: str) -> bool:

@@ -279,6 +279,10 @@ def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[li
 # text already read, nothing pickled but the findings. Elsewhere they start
 # fresh and build their own index (libcst trees do not cross processes
 # cheaply).
+# Parsed trees held between seeds, in characters of source: libcst holds
+# about sixty bytes per character, so about 180 MB at most (Django's 500,000
+# lines are 20 million characters: 1.2 GB if every tree were kept).
+TREE_BUDGET = 3_000_000
 PARALLEL_SEEDS = 8
 PARALLEL_FILES = 200
 _worker: tuple[Project, Policy] | None = None
@@ -314,6 +318,7 @@ def _seed_job(seed: SourceFile) -> tuple[SourceFile, list[Finding], Deps]:
     assert _worker is not None
     project, policy = _worker
     found, deps = analyse_seed(project, policy, seed)
+    project.trim(TREE_BUDGET // 2)  # two or more workers share the budget
     return seed, found, deps
 
 
@@ -357,6 +362,7 @@ def _run_seeds(
     if n <= 1 or len(todo) < PARALLEL_SEEDS:
         for seed in todo:
             found, deps = analyse_seed(project, policy, seed)
+            project.trim(TREE_BUDGET)
             yield seed, found, deps
         return
     ctx = _context()

@@ -106,7 +106,9 @@ class Project:
         self._deps: Deps | None = None
         self._word_files: dict[str, list[Path]] = {}
         self._by_suffix: dict[str, SourceFile | None] = {}
-        self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path]]] = {}
+        # keyed by id(target); the target is kept in the entry, so its id cannot be reused while it is there
+        self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path], Function]] = {}
+        self._parsed_chars = 0  # source characters of the modules whose trees are held
         self._module_uses: dict[Path, dict[str, list[tuple[Function, cst.CSTNode, bool]]]] = {}
         self._by_path = {f.path: f for f in self.files}
         overrides = {real(p): t for p, t in (overrides or {}).items()}
@@ -162,8 +164,10 @@ class Project:
         if self._deps is not None:
             self._deps.files.add(f.path)
         if f.path in self._facts:
-            return self._facts[f.path]
-        facts: ModuleFacts | None = None
+            facts = self._facts.pop(f.path)
+            self._facts[f.path] = facts  # the most recently used last: trim() forgets from the front
+            return facts
+        facts = None
         text = self.texts.get(f.path)
         if text is not None:
             from minlint.facts import module_facts
@@ -175,8 +179,32 @@ class Project:
                 self.unreadable[f.path] = exc
             else:
                 facts = module_facts(f.path, f.display, module_name(f.path, self.root), text, tree, lines)
+                self._parsed_chars += len(text)
         self._facts[f.path] = facts
         return facts
+
+    def trim(self, budget: int) -> None:
+        """Forget the parsed modules used longest ago until those still held
+        come from at most *budget* characters of source (libcst holds about
+        sixty bytes per character), with what was computed from them. Called
+        between seeds: a module forgotten and needed again is parsed again,
+        with the same result."""
+        if self._parsed_chars <= budget:
+            return
+        forgotten: set[Path] = set()
+        for path in list(self._facts):
+            if self._parsed_chars <= budget:
+                break
+            facts = self._facts[path]
+            if facts is None:
+                continue
+            del self._facts[path]
+            self._module_uses.pop(path, None)
+            self._parsed_chars -= len(facts.text)
+            forgotten.add(path)
+        for key, (_, _, read, target) in list(self._call_sites.items()):
+            if target.module.path in forgotten or not forgotten.isdisjoint(read):
+                del self._call_sites[key]
 
     def parsed(self) -> Iterator[ModuleFacts]:
         for facts in list(self._facts.values()):
@@ -184,6 +212,20 @@ class Project:
                 yield facts
 
     def module(self, name: str) -> ModuleFacts | None:
+        f = self._source_named(name)
+        return self.facts(f) if f is not None else None
+
+    def module_text(self, name: str) -> str | None:
+        """The text of a checked module, by dotted name, without parsing it
+        (what is decided from it depends on it, as on a parsed module)."""
+        f = self._source_named(name)
+        if f is None:
+            return None
+        if self._deps is not None:
+            self._deps.files.add(f.path)
+        return self.texts.get(f.path)
+
+    def _source_named(self, name: str) -> SourceFile | None:
         f = self.by_name.get(name)
         if f is None:
             if name in self._by_suffix:
@@ -195,7 +237,7 @@ class Project:
                         f = candidate
                         break
                 self._by_suffix[name] = f  # most names asked for are not ours (stdlib, packages)
-        return self.facts(f) if f is not None else None
+        return f
 
     # -- names --------------------------------------------------------------
     def resolve_qualified(self, qualified: str, depth: int = 0) -> Target | tuple[ModuleFacts, str] | None:
@@ -283,7 +325,7 @@ class Project:
                             escapes = True  # obj.method(): maybe ours, maybe not
                     elif self.resolve(node, fn) is target:  # type: ignore[arg-type]
                         escapes = True  # passed as a value: called from somewhere we cannot see
-            memo = (sites, escapes, read)
+            memo = (sites, escapes, read, target)
             self._call_sites[id(target)] = memo
         elif self._deps is not None:
             self._deps.files.update(memo[2])

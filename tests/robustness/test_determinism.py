@@ -136,3 +136,53 @@ def test_workers_started_either_way_find_what_one_process_finds(
     assert two == one
     assert any(f.code == "MIN999" for fs in one.values() for f in fs)
     assert any(f.code == "MIN101" for fs in one.values() for f in fs)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_forgetting_every_tree_between_seeds_changes_no_finding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+    """Trees are dropped between seeds to bound memory (engine.TREE_BUDGET)
+    and parsed again when a later seed needs them: with a budget of nothing,
+    every module is parsed again for every seed, and the findings are those
+    of a run that keeps everything."""
+    from minlint import engine
+    from minlint.config import find_config
+
+    root = _scaled(tmp_path)
+    config = find_config(root)
+    files = engine.collect([str(root)], config)
+    policy = config.load_policy()
+    monkeypatch.setattr(engine, "TREE_BUDGET", 10**12)
+    kept, _ = engine.analyse(files, root, policy, jobs=jobs)
+    monkeypatch.setattr(engine, "TREE_BUDGET", 0)
+    forgotten, _ = engine.analyse(files, root, policy, jobs=jobs)
+    assert forgotten == kept
+    assert sum(len(v) for v in kept.values()) > 10
+
+
+def test_trim_forgets_the_least_recently_used_trees_and_what_came_from_them(tmp_path: Path) -> None:
+    from minlint.config import find_config
+    from minlint.engine import collect
+    from minlint.index import Project
+
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.py").write_text(f"def {name}():\n    return {name}_helper()\n\n\ndef {name}_helper():\n"
+                                             f"    return 1\n")
+    config = find_config(tmp_path)
+    project = Project(collect([str(tmp_path)], config), tmp_path, config.load_policy())
+    a, b, c = project.files
+    fa = project.facts(a)
+    project.facts(b)
+    project.facts(c)
+    assert fa is not None
+    project.call_sites(fa.functions["a_helper"])
+    assert project._call_sites
+    project.facts(a)  # a is now the most recently used
+    size = len(project.texts[a.path])
+    project.trim(size)  # room for one module: b and c go, a stays
+    assert set(project._facts) == {a.path}
+    assert project._call_sites  # computed from a alone: still valid
+    project.trim(0)
+    assert not project._facts and not project._call_sites and not project._module_uses
+    again = project.facts(a)
+    assert again is not None and again is not fa  # parsed again
