@@ -28,6 +28,13 @@ if TYPE_CHECKING:  # the parts that parse load libcst when first used: a cached 
     from minlint.facts import ClassFacts, Function, ModuleFacts
 
 
+# Names searched for callers before the word index pays for itself, and the
+# smallest project where it can: below either, each name is one scan of the texts.
+WORD_INDEX_AFTER = 32
+WORD_INDEX_FILES = 300
+_WORD = re.compile(r"\w+")
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
@@ -106,6 +113,7 @@ class Project:
         self._deps: Deps | None = None
         self._word_files: dict[str, list[Path]] = {}
         self._by_suffix: dict[str, SourceFile | None] = {}
+        self._word_index: dict[str, list[Path]] | None = None
         # keyed by id(target); the target is kept in the entry, so its id cannot be reused while it is there
         self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path], Function]] = {}
         self._parsed_chars = 0  # source characters of the modules whose trees are held
@@ -150,15 +158,37 @@ class Project:
         self._deps = deps
 
     def files_with(self, word: str) -> list[Path]:
+        """The files where *word* occurs as a whole word, in the project's order."""
         found = self._word_files.get(word)
         if found is None:
-            # the substring test first: `in` is far cheaper than the expression
-            pattern = re.compile(rf"\b{re.escape(word)}\b")
-            texts = self.texts
-            found = [f.path for f in self.files
-                     if word in texts.get(f.path, "") and pattern.search(texts[f.path])]
+            if self._word_index is None and len(self._word_files) >= WORD_INDEX_AFTER \
+                    and len(self.files) >= WORD_INDEX_FILES:
+                self._word_index = self._index_words()
+            if self._word_index is not None and _WORD.fullmatch(word):
+                found = self._word_index.get(word, [])
+            else:
+                # the substring test first: `in` is far cheaper than the expression
+                pattern = re.compile(rf"\b{re.escape(word)}\b")
+                texts = self.texts
+                found = [f.path for f in self.files
+                         if word in texts.get(f.path, "") and pattern.search(texts[f.path])]
             self._word_files[word] = found
         return found
+
+    def _index_words(self) -> dict[str, list[Path]]:
+        """Every whole word -> the files it occurs in. Scanning every text per
+        name searched grows with files x names (quadratic on a tree where
+        every file is a seed); one pass over every text does not. A maximal
+        run of word characters equal to *w* is exactly a match of
+        ``\\bw\\b``, so the answers are those of the scan."""
+        index: dict[str, list[Path]] = {}
+        for f in self.files:
+            text = self.texts.get(f.path)
+            if text is None:
+                continue
+            for w in set(_WORD.findall(text)):
+                index.setdefault(w, []).append(f.path)
+        return index
 
     def facts(self, f: SourceFile) -> ModuleFacts | None:
         if self._deps is not None:
