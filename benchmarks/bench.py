@@ -1419,8 +1419,9 @@ def parser() -> argparse.ArgumentParser:
         description="Measure minlint against the targets of issue 6 and print PASS/FAIL for each. "
         "Downloads pinned sdists (Django, djangorestframework, matrix-synapse) into the cache "
         "folder once; builds the worst-case trees under it on every run.",
-        epilog="A full run takes about half an hour on 2 cores. Numbers are whole-process wall times "
-        "(medians); memory is the peak over the process tree, sampled from /proc.",
+        epilog="A full run takes about 50 minutes on 2 cores (the Django-based worst case dominates). "
+        "Numbers are whole-process wall times (medians); memory is the peak over the process tree, "
+        "sampled from /proc.",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
