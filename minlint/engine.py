@@ -281,9 +281,12 @@ def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[li
 # cheaply).
 
 # Parsed trees held between seeds, in characters of source: libcst holds
-# about sixty bytes per character, so about 180 MB at most (Django's 500,000
-# lines are 20 million characters: 1.2 GB if every tree were kept).
-TREE_BUDGET = 3_000_000
+# about sixty bytes per character, so about 60 MB (Django's 500,000 lines are
+# 20 million characters: 1.2 GB if every tree were kept). Measured on the
+# Django-based worst case with --jobs 1: 3 M characters 121 s and 419 MB,
+# 1 M 122 s and 325 MB, 0.4 M 143 s and 325 MB (what one seed holds at once
+# is the floor).
+TREE_BUDGET = 1_000_000
 PARALLEL_SEEDS = 8
 PARALLEL_FILES = 200
 _worker: tuple[Project, Policy] | None = None
