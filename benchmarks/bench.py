@@ -343,23 +343,11 @@ def parse_cmd(kind: str, root: Path) -> list[str]:
 def check_flake8_launcher(timeout: float) -> str:
     """Prove the launcher does what it says: flake8 --version lists the
     minlint plugin with it and not without it."""
-    here = Path.cwd()
-    with_out = subprocess.run(
-        flake8_cmd(True, "--version"),
-        cwd=here,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    ).stdout
-    without_out = subprocess.run(
-        flake8_cmd(False, "--version"),
-        cwd=here,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-    ).stdout
+    def version(with_plugin: bool) -> str:
+        return subprocess.run(flake8_cmd(with_plugin, "--version"), cwd=Path.cwd(), capture_output=True,
+                              text=True, check=False, timeout=timeout).stdout
+
+    with_out, without_out = version(True), version(False)
     if "minlint" not in with_out:
         raise CommandFailed(f"flake8 does not load the minlint plugin (is minlint installed?): {with_out!r}")
     if "minlint" in without_out:

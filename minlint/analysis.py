@@ -14,7 +14,7 @@ from minlint.cfg import ENTRY
 from minlint.facts import ClassFacts, Function, ModuleFacts
 from minlint.flow import Flow
 from minlint.index import Project
-from minlint.names import identifier, matches_any
+from minlint.names import identifier, last_name, matches_any
 from minlint.nodes import children
 from minlint.payload import Ctx, Payloads, _string, _yields
 from minlint.policy import Policy, Sink, normalise_field
@@ -172,10 +172,10 @@ class Analysis:
                 func = cur.func  # type: ignore[attr-defined]
                 if type(func) is cst.Call:
                     return True
-                if _last(func) in sinkish and self.vocab.sink(cur, fn) is not None:  # type: ignore[arg-type]
+                if last_name(func) in sinkish and self.vocab.sink(cur, fn) is not None:  # type: ignore[arg-type]
                     return True
                 for arg in cur.args:  # type: ignore[attr-defined]
-                    if _last(arg.value) in sinkish and self.vocab.sink_named(arg.value, fn) is not None:
+                    if last_name(arg.value) in sinkish and self.vocab.sink_named(arg.value, fn) is not None:
                         return True
                 if type(func) is cst.Name:
                     called.append(func.value)
@@ -322,15 +322,6 @@ def _binds(text: str, name: str) -> bool:
 
 _BINDERS = frozenset({cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor,
                       cst.AsName})
-
-
-def _last(expr: cst.CSTNode) -> str | None:
-    kind = type(expr)
-    if kind is cst.Name:
-        return identifier(expr.value)  # type: ignore[attr-defined]
-    if kind is cst.Attribute:
-        return identifier(expr.attr.value)  # type: ignore[attr-defined]
-    return None
 
 
 def _mutated(text: str, name: str) -> bool:
