@@ -113,6 +113,19 @@ class ModuleFacts:
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions.start(node)[0]
 
+    def release(self) -> None:
+        """Cut the references between the module, its functions and its
+        classes, which point at each other: once the index lets go of a module
+        nothing holds it and its tree is freed at once, without waiting for
+        Python's cycle collector (which the engine runs rarely, see
+        `engine._collections_by_hand`). Only for a module nothing will ask again."""
+        for cls in self.classes.values():
+            cls.methods.clear()
+        self.functions.clear()
+        self.toplevel.clear()
+        self.classes.clear()
+        self.module_function = None
+
 
 def _params(fn: cst.FunctionDef) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
     p = fn.params

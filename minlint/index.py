@@ -117,6 +117,8 @@ class Project:
         # keyed by id(target); the target is kept in the entry, so its id cannot be reused while it is there
         self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path], Function]] = {}
         self._parsed_chars = 0  # source characters of the modules whose trees are held
+        self.forgotten_chars = 0  # source characters of the trees trim() has let go, over the run
+        self.collected_chars = 0  # forgotten_chars at the last cycle collection
         self._module_uses: dict[Path, dict[str, list[tuple[Function, cst.CSTNode, bool]]]] = {}
         self._by_path = {f.path: f for f in self.files}
         overrides = {real(p): t for p, t in (overrides or {}).items()}
@@ -231,7 +233,9 @@ class Project:
             del self._facts[path]
             self._module_uses.pop(path, None)
             self._parsed_chars -= len(facts.text)
+            self.forgotten_chars += len(facts.text)
             forgotten.add(path)
+            facts.release()
         for key, (_, _, read, target) in list(self._call_sites.items()):
             if target.module.path in forgotten or not forgotten.isdisjoint(read):
                 del self._call_sites[key]
