@@ -4,14 +4,14 @@ facts and the payloads, shared by every rule so each is computed once."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
 from minlint.cfg import ENTRY
-from minlint.facts import ClassFacts, Function, ModuleFacts
+from minlint.chunks import Part
+from minlint.facts import MARKER, ClassFacts, Function, ModuleFacts
 from minlint.flow import Flow
 from minlint.index import Project
 from minlint.names import identifier, last_name, matches_any
@@ -43,6 +43,8 @@ class Analysis:
         self.flow = Flow(self, self.vocab)
         self.payloads = Payloads(self)
         self._sink_names_of: dict[int, frozenset[str]] = {}
+        self._decorator_names_of: dict[int, frozenset[str]] = {}
+        self._constant_names_of: dict[int, frozenset[str]] = {}
 
     def callee(self, call: cst.Call, fn: Function) -> Function | ClassFacts | None:
         target = self.project.resolve(call.func, fn)
@@ -102,7 +104,11 @@ class Analysis:
 
     # -- disclosures ------------------------------------------------------------
     def disclosures(self, module: ModuleFacts) -> Iterator[Disclosure]:
-        scopes = [module.module_function, *module.functions.values()]
+        # only the parts whose code can hold a disclosure are parsed (and only
+        # if the module's own level can, the whole module: its CFG holds every
+        # definition's decorators and defaults)
+        scopes = [module.module_function if self._may_disclose_in(module, None) else None,
+                  *module.functions_where(lambda part: self._may_disclose_in(module, part))]
         for fn in scopes:
             if fn is None:
                 continue
@@ -191,8 +197,59 @@ class Analysis:
                         names.extend(children(part))
             stack.extend(children(cur))
         constants = fn.module.constants
-        return any(name in assigned or name in constants or self._may_import_binding(fn, name)
+        return any(name in assigned or name in constants or self._may_import_binding(fn.module, name)
                    for raw in called for name in {raw, identifier(raw)})
+
+    def _may_disclose_in(self, module: ModuleFacts, part: Part | None) -> bool:
+        """Whether a function in *part* (``None``: the module's own level, with
+        every definition's decorators and defaults) could be a disclosure
+        function or pass ``_may_disclose``: a superset of both, read off
+        ``ast`` (chunks.Calls), so that the other parts are never parsed."""
+        if part is None:
+            parts = [c.part for c in module.chunks]
+            if any(p.lines is None for p in parts):
+                return True  # read without ast: nothing known
+            calls = [p.code if p.name is None else p.header for p in parts]
+            text = "".join(p.text for p in parts if p.name is None)
+        else:
+            if part.lines is None:
+                return True
+            calls, text = [part.code], part.text
+        if MARKER.search(text) is not None:
+            return True
+        if not text.isascii() and any(not n.isascii() for n in (*module.constants, *module.imports.bound)):
+            return True  # ast's names are normalised: these could only be compared written as they are
+        sinkish = self._sink_names(module)
+        decorators = self._decorator_names(module)
+        constants = self._constant_names(module)
+        for c in calls:
+            if c.call_of_call or not c.names.isdisjoint(sinkish) or not c.decorators.isdisjoint(decorators):
+                return True
+            for name in c.called:
+                if name in c.bound or name in constants or self._may_import_binding(module, name):
+                    return True
+        if part is None:
+            return False
+        # `answer = disclosure(answer)` at module level marks a function by hand
+        defined = {part.name} if part.name is not None else part.code.defined
+        return not defined.isdisjoint(constants)
+
+    def _constant_names(self, module: ModuleFacts) -> frozenset[str]:
+        got = self._constant_names_of.get(id(module))
+        if got is None:
+            got = self._constant_names_of[id(module)] = frozenset(identifier(k) for k in module.constants)
+        return got
+
+    def _decorator_names(self, module: ModuleFacts) -> frozenset[str]:
+        """The last names a disclosure decorator can be written with in *module*."""
+        got = self._decorator_names_of.get(id(module))
+        if got is None:
+            names = {d.rpartition(".")[2] for d in self.policy.decorators}
+            for local, qualified in module.imports.bound.items():
+                if qualified.rpartition(".")[2] in names:
+                    names.add(local)
+            got = self._decorator_names_of[id(module)] = frozenset(names)
+        return got
 
     def _sink_names(self, module: ModuleFacts) -> frozenset[str]:
         """The last names a sink can be called by in *module*: each sink's own,
@@ -206,18 +263,14 @@ class Analysis:
             got = self._sink_names_of[id(module)] = frozenset(names)
         return got
 
-    def _may_import_binding(self, fn: Function, name: str) -> bool:
-        imports = fn.module.imports
+    def _may_import_binding(self, module: ModuleFacts, name: str) -> bool:
+        imports = module.imports
         sources = [(star, name) for star in imports.star_from]
         qualified = imports.qualify(name)
         if qualified is not None:
-            module, _, original = qualified.rpartition(".")
-            sources.append((module, original))
-        for module, bound in sources:
-            text = self.project.module_text(module)
-            if text is not None and _binds(text, bound):
-                return True
-        return False
+            source, _, original = qualified.rpartition(".")
+            sources.append((source, original))
+        return any(self.project.may_bind(source, bound) for source, bound in sources)
 
     def _discloses(self, value: cst.CSTNode, fn: Function, node: int) -> bool:
         """Whether a return (or yield) of a disclosure function hands anything
@@ -284,7 +337,7 @@ def _apply_mutations(module: ModuleFacts, name: str, base: tuple[str, ...]) -> t
     if not _mutated(module.text, name):
         return base
     values = list(base)
-    for stmt in module.tree.body:
+    for stmt in module.runs():
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
@@ -308,16 +361,6 @@ def _apply_mutations(module: ModuleFacts, name: str, base: tuple[str, ...]) -> t
     remaining = re.sub(rf"^{re.escape(name)}\s*\.\s*(?:add|append|discard|remove|clear)\s*\(.*$", "",
                        module.text, flags=re.MULTILINE)
     return tuple(values) if not _mutated(remaining, name) else None
-
-
-def _binds(text: str, name: str) -> bool:
-    """Whether a module's text may assign or re-export *name*: a line that
-    starts with it (an assignment, a line of a parenthesised import) or an
-    import line that names it. A superset: it only decides whether to look
-    closer."""
-    word = re.escape(name)
-    text = text if text.isascii() else unicodedata.normalize("NFKC", text)
-    return re.search(rf"^[ \t]*{word}\b|\bimport\b[^\n]*\b{word}\b", text, re.MULTILINE) is not None
 
 
 _BINDERS = frozenset({cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor,

@@ -15,9 +15,9 @@ from pathlib import Path
 import libcst as cst
 
 from minlint.cfg import CFG, build_cfg
+from minlint.chunks import Part
 from minlint.names import Imports, dotted, last_name
 from minlint.positions import Positions
-from minlint.source import Lines
 
 MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 
@@ -55,7 +55,7 @@ class Function:
     @property
     def body(self) -> cst.BaseSuite | tuple[cst.BaseStatement, ...]:
         if self.node is None:
-            return tuple(self.module.tree.body)
+            return self.module.body()
         return self.node.body
 
     @property
@@ -89,42 +89,244 @@ class ClassFacts:
 
 
 @dataclass(eq=False)
-class ModuleFacts:
-    path: Path
-    display: str  # the path as the user gave it, POSIX separators
-    name: str  # dotted module name
-    text: str
-    tree: cst.Module
-    imports: Imports
-    functions: dict[str, Function] = field(default_factory=dict)  # by qualname
-    toplevel: dict[str, Function] = field(default_factory=dict)  # module-level defs by name
+class Chunk:
+    """A part of a module (chunks.py) and what its tree says, once parsed."""
+
+    part: Part
+    tree: cst.Module | None = None
+    failed: bool = False  # libcst could not parse it, although Python can: it defines nothing
+    functions: dict[str, Function] = field(default_factory=dict)
+    toplevel: dict[str, Function] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
-    constants: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
-    module_function: Function | None = None
-    lines: Lines | None = None  # where each statement starts, from ast (positions start there)
     _positions: Positions | None = None
 
     @property
     def positions(self) -> Positions:
+        assert self.tree is not None
         if self._positions is None:
-            self._positions = Positions(self.tree, self.lines, self.text)
+            self._positions = Positions(self.tree, self.part.lines, self.part.text)
         return self._positions
+
+
+class ModuleFacts:
+    """A module's definitions, imports and constants. Parsed in parts
+    (chunks.py): imports, constants and other module-level statements at
+    once, each top-level ``def`` and ``class`` when a lookup or a search
+    needs it. Every answer is the one the whole module's tree gives."""
+
+    def __init__(self, path: Path, display: str, name: str, text: str, parts: list[Part]) -> None:
+        self.path = path
+        self.display = display  # the path as the user gave it, POSIX separators
+        self.name = name  # dotted module name
+        self.text = text
+        self.imports = Imports(module=name, is_package=path.name == "__init__.py")
+        self.constants: dict[str, list[cst.BaseExpression]] = {}
+        self.chunks = [Chunk(p) for p in parts]
+        self.module_function: Function | None = Function("<module>", self, None)
+        self.parsed_chars = 0  # characters of the parts parsed so far
+        self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
+
+    # -- parsing ------------------------------------------------------------
+    def _parse(self, chunk: Chunk, tree: cst.Module | None = None) -> None:
+        from minlint.source import Unreadable, parse_part
+
+        if tree is None:
+            try:
+                tree = parse_part(chunk.part.text, chunk.part.first_line)
+            except Unreadable:
+                chunk.failed = True
+                return
+        chunk.tree = tree
+        # a definition's imports were added from ast, in order, when the module was read
+        _walk(tuple(tree.body), self, chunk, "", None, None, True, chunk.part.imports is None)
+        self.parsed_chars += len(chunk.part.text)
+        if self.on_parse is not None:
+            self.on_parse(len(chunk.part.text))
+
+    def _load(self, wanted: Callable[[Part], bool]) -> None:
+        for chunk in self.chunks:
+            if chunk.tree is None and not chunk.failed and wanted(chunk.part):
+                self._parse(chunk)
+
+    def _parsed(self) -> Iterator[Chunk]:
+        return (c for c in self.chunks if c.tree is not None)
+
+    # -- lookups (each parses only the parts that can define the name) -------
+    def toplevel_named(self, name: str) -> Function | None:
+        """The module-level function *name* (the last definition wins)."""
+        self._load(lambda p: p.name == name)
+        found = None
+        for chunk in self._parsed():
+            found = chunk.toplevel.get(name, found)
+        return found
+
+    def function_named(self, qualname: str) -> Function | None:
+        head = qualname.partition(".")[0]
+        self._load(lambda p: p.name == head)
+        found = None
+        for chunk in self._parsed():
+            found = chunk.functions.get(qualname, found)
+        return found
+
+    def class_named(self, name: str) -> ClassFacts | None:
+        """The class filed under *name* (nested classes too; the first wins)."""
+        self._load(lambda p: name in p.classes)
+        for chunk in self._parsed():
+            if name in chunk.classes:
+                return chunk.classes[name]
+        return None
+
+    def functions_where(self, wanted: Callable[[Part], bool]) -> list[Function]:
+        """``functions.values()`` less the functions all of whose definitions
+        lie in parts *wanted* refuses, in the same order; parses only the
+        parts that define a function it returns."""
+        heads: set[str] = set()
+        for chunk in self.chunks:
+            if not wanted(chunk.part):
+                continue
+            if chunk.part.name is not None:
+                heads.add(chunk.part.name)
+            else:  # statements parsed with the module: their conditional definitions
+                heads.update(q.partition(".")[0] for q in chunk.functions)
+        self._load(lambda p: p.name in heads)
+        merged: dict[str, Function] = {}
+        for chunk in self._parsed():
+            merged.update((q, f) for q, f in chunk.functions.items() if q.partition(".")[0] in heads)
+        return list(merged.values())
+
+    @property
+    def functions(self) -> dict[str, Function]:
+        """Every function by qualname (parses the whole module)."""
+        self._load(lambda p: True)
+        merged: dict[str, Function] = {}
+        for chunk in self._parsed():
+            merged.update(chunk.functions)
+        return merged
+
+    @property
+    def toplevel(self) -> dict[str, Function]:
+        """Module-level functions by name (parses the whole module)."""
+        self._load(lambda p: True)
+        merged: dict[str, Function] = {}
+        for chunk in self._parsed():
+            merged.update(chunk.toplevel)
+        return merged
+
+    @property
+    def classes(self) -> dict[str, ClassFacts]:
+        """Classes by name (parses the whole module)."""
+        self._load(lambda p: True)
+        merged: dict[str, ClassFacts] = {}
+        for chunk in self._parsed():
+            for name, cls in chunk.classes.items():
+                merged.setdefault(name, cls)
+        return merged
+
+    def body(self) -> tuple[cst.BaseStatement, ...]:
+        """The module's statements (parses the whole module)."""
+        self._load(lambda p: True)
+        return tuple(stmt for chunk in self._parsed() for stmt in chunk.tree.body)  # type: ignore[union-attr]
+
+    def runs(self) -> tuple[cst.BaseStatement, ...]:
+        """The module's statements other than top-level definitions (parsed with the module)."""
+        return tuple(stmt for chunk in self._parsed() if chunk.part.name is None
+                     for stmt in chunk.tree.body)  # type: ignore[union-attr]
+
+    @property
+    def tree(self) -> cst.Module:
+        """The whole module's tree: only for a module read whole (``read_module(..., whole=True)``)."""
+        assert len(self.chunks) == 1 and self.chunks[0].tree is not None, "a module read in parts has no one tree"
+        return self.chunks[0].tree
+
+    # -- positions ----------------------------------------------------------
+    @property
+    def positions(self) -> Spans:
+        return Spans(self)
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions.start(node)[0]
 
+    def chunk_of(self, node: cst.CSTNode) -> Chunk | None:
+        for chunk in self._parsed():
+            if chunk.positions.holds(node):
+                return chunk
+        return None
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        """The source of *node*, as its own part's tree prints it."""
+        chunk = self.chunk_of(node)
+        tree = chunk.tree if chunk is not None else cst.Module(body=())
+        assert tree is not None
+        return tree.code_for_node(node)
+
     def release(self) -> None:
         """Cut the references between the module, its functions and its
         classes, which point at each other: once the index lets go of a module
-        nothing holds it and its tree is freed at once, without waiting for
+        nothing holds it and its trees are freed at once, without waiting for
         Python's cycle collector (which the engine runs rarely, see
         `engine._collections_by_hand`). Only for a module nothing will ask again."""
-        for cls in self.classes.values():
-            cls.methods.clear()
-        self.functions.clear()
-        self.toplevel.clear()
-        self.classes.clear()
+        for chunk in self.chunks:
+            for cls in chunk.classes.values():
+                cls.methods.clear()
+            chunk.functions.clear()
+            chunk.toplevel.clear()
+            chunk.classes.clear()
         self.module_function = None
+        self.on_parse = None
+
+
+class Spans:
+    """Where a node of a module read in parts is: its part's positions, moved
+    to the part's first line."""
+
+    def __init__(self, module: ModuleFacts) -> None:
+        self._module = module
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        """(line, column, end_line, end_column): 1-based lines, 1-based columns, end exclusive."""
+        chunk = self._module.chunk_of(node)
+        if chunk is None:
+            return (1, 1, 1, 1)
+        line, column, end_line, end_column = chunk.positions.span(node)
+        shift = chunk.part.first_line - 1
+        return (line + shift, column, end_line + shift, end_column)
+
+    def start(self, node: cst.CSTNode) -> tuple[int, int]:
+        line, column, _, _ = self.span(node)
+        return line, column
+
+
+def read_module(path: Path, display: str, name: str, text: str, *, whole: bool = False) -> ModuleFacts:
+    """The facts of a module, read in parts (or *whole*: one tree, which
+    ``minlint fix`` edits). Raises ``Unreadable`` for a file that cannot be
+    read safely, or whose module-level statements libcst cannot parse."""
+    import ast
+
+    from minlint.chunks import Calls, split, summary
+    from minlint.source import outline, parse_part, statement_lines
+
+    tree = outline(text)
+    bare = text.removeprefix("\ufeff")
+    if not isinstance(tree, ast.Module):  # only libcst reads it: one part, no lines from ast
+        part = Part(None, 1, bare, None, frozenset(), Calls(), Calls(), None)
+        module = ModuleFacts(path, display, name, text, [part])
+        module._parse(module.chunks[0], tree)
+        return module
+    if whole:
+        code = summary(tree.body)
+        part = Part(None, 1, bare, statement_lines(tree.body), frozenset(), code, code, None)
+        module = ModuleFacts(path, display, name, text, [part])
+        module._parse(module.chunks[0], parse_part(bare, 1))
+        return module
+    module = ModuleFacts(path, display, name, text, split(bare, tree))
+    for chunk in module.chunks:  # in order: a later import of a name rebinds it
+        specs = chunk.part.imports
+        if specs is None:
+            module._parse(chunk, parse_part(chunk.part.text, chunk.part.first_line))
+        else:
+            for base, level, names in specs:
+                module.imports.add_import(base, level, None if names is None else list(names))
+    return module
 
 
 def _params(fn: cst.FunctionDef) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
@@ -195,16 +397,19 @@ def _meta_fields(meta: cst.ClassDef) -> tuple[tuple[tuple[str, cst.CSTNode], ...
 def _walk(
     stmts: Iterator[cst.BaseStatement] | tuple[cst.BaseStatement, ...] | list[cst.BaseStatement],
     module: ModuleFacts,
+    into: Chunk,
     prefix: str,
     cls: ClassFacts | None,
     parent: Function | None,
     toplevel: bool,
+    imports: bool,
 ) -> None:
     for stmt in stmts:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
-                    module.imports.add(small)
+                    if imports:
+                        module.imports.add(small)
                 elif toplevel and isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
                     targets = small.targets if isinstance(small, cst.Assign) else (small,)
                     for t in targets:
@@ -216,21 +421,21 @@ def _walk(
             positional, keyword, star = _params(stmt)
             fn = Function(qual, module, stmt, cls, parent, positional, keyword, star,
                           bool(MARKER.search(_header_comment(stmt))))
-            module.functions[qual] = fn
+            into.functions[qual] = fn
             if toplevel:
-                module.toplevel[stmt.name.value] = fn
+                into.toplevel[stmt.name.value] = fn
             if cls is not None and parent is None:
                 cls.methods[stmt.name.value] = fn
-            _walk(_inner(stmt.body), module, f"{qual}.<locals>.", None, fn, False)
+            _walk(_inner(stmt.body), module, into, f"{qual}.<locals>.", None, fn, False, imports)
         elif isinstance(stmt, cst.ClassDef):
             facts = _class_facts(stmt, module)
             if parent is None:
-                module.classes.setdefault(stmt.name.value, facts)
-            _walk(_inner(stmt.body), module, f"{prefix}{stmt.name.value}.", facts, parent, False)
+                into.classes.setdefault(stmt.name.value, facts)
+            _walk(_inner(stmt.body), module, into, f"{prefix}{stmt.name.value}.", facts, parent, False, imports)
         else:
             # if/try/with/for/while/match at any level: conditional definitions
             for block in _blocks(stmt):
-                _walk(_inner(block), module, prefix, cls, parent, toplevel)
+                _walk(_inner(block), module, into, prefix, cls, parent, toplevel, imports)
 
 
 def _inner(suite: cst.BaseSuite) -> tuple[cst.BaseStatement, ...]:
@@ -264,15 +469,6 @@ def _blocks(stmt: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
     elif isinstance(stmt, cst.Match):
         for case in stmt.cases:
             yield case.body
-
-
-def module_facts(path: Path, display: str, name: str, text: str, tree: cst.Module,
-                 lines: Lines | None = None) -> ModuleFacts:
-    imports = Imports(module=name, is_package=path.name == "__init__.py")
-    module = ModuleFacts(path, display, name, text, tree, imports, lines=lines)
-    module.module_function = Function("<module>", module, None)
-    _walk(tuple(tree.body), module, "", None, None, True)
-    return module
 
 
 def decorator_names(fn: Function) -> list[tuple[cst.Decorator, str]]:

@@ -186,7 +186,7 @@ class _Run:
 
 
 def _run(files: Sequence[SourceFile], config: Config, policy: Policy, texts: dict[Path, str]) -> _Run:
-    project = Project(files, config.root, policy, texts)
+    project = Project(files, config.root, policy, texts, whole=True)  # fix edits whole trees
     raws: list[Raw] = []
     items: list[Item] = []
     for f in project.seeds():

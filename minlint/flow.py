@@ -440,7 +440,7 @@ class Flow:
             elif label in ("true", "false") and node.kind == "test" and node.stmt is not None and (
                 target is None or self._decisive(ff, src, label, target, checks)
             ):
-                text = module.tree.code_for_node(node.stmt).strip()
+                text = module.code_for(node.stmt).strip()
                 if len(text) > 40:
                     text = text[:37] + "..."
                 steps.append(f"line {module.line_of(node.stmt)} ({text} is {label})")

@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # the parts that parse load libcst when first used: a cached 
 WORD_INDEX_AFTER = 32
 WORD_INDEX_FILES = 300
 _WORD = re.compile(r"\w+")
+_LINE_START = re.compile(r"^[ \t]*(\w+)", re.MULTILINE)
+_IMPORT_LINE = re.compile(r"\bimport\b([^\n]*)")
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,11 @@ def _words(policy: Policy) -> set[str]:
 
 class Project:
     def __init__(
-        self, files: Iterable[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None = None
+        self, files: Iterable[SourceFile], root: Path, policy: Policy, overrides: dict[Path, str] | None = None,
+        *, whole: bool = False,
     ) -> None:
         self.root = root
+        self.whole = whole  # read every module whole, as one tree (minlint fix edits it), not in parts
         self.policy = policy
         _package_of.cache_clear()  # a long-lived server must see a new __init__.py
         self.files = sorted(files, key=lambda f: f.display)
@@ -114,12 +118,14 @@ class Project:
         self._word_files: dict[str, list[Path]] = {}
         self._by_suffix: dict[str, SourceFile | None] = {}
         self._word_index: dict[str, list[Path]] | None = None
+        self._binding_words: dict[Path, frozenset[str]] = {}  # see may_bind
         # keyed by id(target); the target is kept in the entry, so its id cannot be reused while it is there
         self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path], Function]] = {}
         self._parsed_chars = 0  # source characters of the modules whose trees are held
         self.forgotten_chars = 0  # source characters of the trees trim() has let go, over the run
         self.collected_chars = 0  # forgotten_chars at the last cycle collection
-        self._module_uses: dict[Path, dict[str, list[tuple[Function, cst.CSTNode, bool]]]] = {}
+        # per module, per function (by id; the function is kept in the entry): its uses by name
+        self._module_uses: dict[Path, dict[int, tuple[Function, dict[str, list[tuple[cst.CSTNode, bool]]]]]] = {}
         self._by_path = {f.path: f for f in self.files}
         overrides = {real(p): t for p, t in (overrides or {}).items()}
         for f in self.files:
@@ -202,16 +208,15 @@ class Project:
         facts = None
         text = self.texts.get(f.path)
         if text is not None:
-            from minlint.facts import module_facts
-            from minlint.source import parse
+            from minlint.facts import read_module
 
             try:
-                tree, lines = parse(text)
+                facts = read_module(f.path, f.display, module_name(f.path, self.root), text, whole=self.whole)
             except Unreadable as exc:
                 self.unreadable[f.path] = exc
             else:
-                facts = module_facts(f.path, f.display, module_name(f.path, self.root), text, tree, lines)
-                self._parsed_chars += len(text)
+                self._parsed_chars += facts.parsed_chars
+                facts.on_parse = self._grew
         self._facts[f.path] = facts
         return facts
 
@@ -232,13 +237,16 @@ class Project:
                 continue
             del self._facts[path]
             self._module_uses.pop(path, None)
-            self._parsed_chars -= len(facts.text)
-            self.forgotten_chars += len(facts.text)
+            self._parsed_chars -= facts.parsed_chars
+            self.forgotten_chars += facts.parsed_chars
             forgotten.add(path)
             facts.release()
         for key, (_, _, read, target) in list(self._call_sites.items()):
             if target.module.path in forgotten or not forgotten.isdisjoint(read):
                 del self._call_sites[key]
+
+    def _grew(self, chars: int) -> None:
+        self._parsed_chars += chars
 
     def parsed(self) -> Iterator[ModuleFacts]:
         for facts in list(self._facts.values()):
@@ -258,6 +266,26 @@ class Project:
         if self._deps is not None:
             self._deps.files.add(f.path)
         return self.texts.get(f.path)
+
+    def may_bind(self, name: str, word: str) -> bool:
+        """Whether the checked module *name* may assign or re-export *word*:
+        a line that starts with it (an assignment, a line of a parenthesised
+        import) or an import line that names it. A superset, read off the
+        text (no parse): it only decides whether to look closer."""
+        f = self._source_named(name)
+        if f is None or f.path not in self.texts:
+            return False
+        if self._deps is not None:
+            self._deps.files.add(f.path)
+        words = self._binding_words.get(f.path)
+        if words is None:
+            text = self.texts[f.path]
+            text = text if text.isascii() else unicodedata.normalize("NFKC", text)
+            found = set(_LINE_START.findall(text))
+            for rest in _IMPORT_LINE.findall(text):
+                found.update(_WORD.findall(rest))
+            words = self._binding_words[f.path] = frozenset(found)
+        return word in words
 
     def _source_named(self, name: str) -> SourceFile | None:
         f = self.by_name.get(name)
@@ -288,10 +316,12 @@ class Project:
 
     def lookup(self, module: ModuleFacts, attrs: list[str], depth: int = 0) -> Target | tuple[ModuleFacts, str] | None:
         head = attrs[0]
-        if len(attrs) == 1 and head in module.toplevel:
-            return module.toplevel[head]
-        if head in module.classes:
-            cls = module.classes[head]
+        if len(attrs) == 1:
+            fn = module.toplevel_named(head)
+            if fn is not None:
+                return fn
+        cls = module.class_named(head)
+        if cls is not None:
             if len(attrs) == 1:
                 return cls
             if len(attrs) == 2 and attrs[1] in cls.methods:
@@ -322,7 +352,7 @@ class Project:
         # nested functions of the enclosing scopes shadow module-level names
         fn: Function | None = scope
         while fn is not None and fn.node is not None:
-            nested = module.functions.get(f"{fn.qualname}.<locals>.{head}")
+            nested = module.function_named(f"{fn.qualname}.<locals>.{head}")
             if nested is not None:
                 return nested if not rest else None
             fn = fn.parent
@@ -349,7 +379,7 @@ class Project:
                 read.append(path)
                 if module is None:
                     continue
-                for fn, node, is_call in self._uses(module).get(name, ()):
+                for fn, node, is_call in self._uses(module, name):
                     if is_call:
                         assert isinstance(node, cst.Call)
                         resolved = self.resolve(node.func, fn)
@@ -365,21 +395,26 @@ class Project:
             self._deps.files.update(memo[2])
         return memo[0], memo[1]
 
-    def _uses(self, module: ModuleFacts) -> dict[str, list[tuple[Function, cst.CSTNode, bool]]]:
-        """Every call (by the callee's last name) and every other use of a
-        name in the module, by function: one walk, shared by all searches."""
-        found = self._module_uses.get(module.path)
-        if found is None:
-            from minlint.nodes import uses_in
+    def _uses(self, module: ModuleFacts, name: str) -> Iterator[tuple[Function, cst.CSTNode, bool]]:
+        """Every call of *name* (by the callee's last name) and every other use
+        of it in the module, by function, in the order of the module's
+        functions. Only the parts whose text holds the word are parsed; each
+        function's code is walked once, for all names."""
+        from minlint.nodes import uses_in
 
-            found = {}
-            for fn in (module.module_function, *module.functions.values()):
-                if fn is None:
-                    continue
-                calls, refs = uses_in(module.tree.body if fn.node is None else (fn.node.body,))
-                for name, call in calls:
-                    found.setdefault(name, []).append((fn, call, True))
-                for name, ref in refs:
-                    found.setdefault(name, []).append((fn, ref, False))
-            self._module_uses[module.path] = found
-        return found
+        walked = self._module_uses.setdefault(module.path, {})
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        for fn in (module.module_function, *module.functions_where(lambda p: word.search(p.text) is not None)):
+            if fn is None:
+                continue
+            found = walked.get(id(fn))
+            if found is None or found[0] is not fn:
+                calls, refs = uses_in(module.runs() if fn.node is None else (fn.node.body,))
+                by_name: dict[str, list[tuple[cst.CSTNode, bool]]] = {}
+                for used, call in calls:
+                    by_name.setdefault(used, []).append((call, True))
+                for used, ref in refs:
+                    by_name.setdefault(used, []).append((ref, False))
+                found = walked[id(fn)] = (fn, by_name)
+            for node, is_call in found[1].get(name, ()):
+                yield fn, node, is_call

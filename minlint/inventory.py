@@ -259,7 +259,7 @@ def _def_line(fn: Function) -> int:
 
 
 def _short_code(module: ModuleFacts, node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(module.tree.code_for_node(node).split())
+    text = " ".join(module.code_for(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -43,6 +43,12 @@ def last_name(expr: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def _as_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return None
+
+
 def import_module_name(node: cst.BaseExpression) -> str:
     out = dotted(node)
     return out or ""
@@ -59,28 +65,32 @@ class Imports:
 
     def add(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = import_module_name(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    self.bound[alias.asname.name.value] = full
+            self.add_import(None, 0, [(import_module_name(a.name), _as_name(a)) for a in node.names])
+            return
+        base = import_module_name(node.module) if node.module is not None else None
+        names = None if isinstance(node.names, cst.ImportStar) else [
+            (import_module_name(a.name), _as_name(a)) for a in node.names]
+        self.add_import(base, len(node.relative), names)
+
+    def add_import(self, module: str | None, level: int, names: list[tuple[str, str | None]] | None) -> None:
+        """``import name as local, ...`` (*module* None), or ``from module
+        import name as local, ...`` at *level* dots (*names* None: ``*``)."""
+        if module is None and not level:
+            for full, local in names or ():
+                if local is not None:
+                    self.bound[local] = full
                 else:
                     top = full.split(".")[0]
                     self.bound.setdefault(top, top)
             return
-        base = self._from_base(node)
-        if isinstance(node.names, cst.ImportStar):
+        base = self._from_base(module or "", level)
+        if names is None:
             self.star_from.append(base)
             return
-        for alias in node.names:
-            name = import_module_name(alias.name)
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.bound[local] = f"{base}.{name}" if base else name
+        for name, local in names:
+            self.bound[local or name] = f"{base}.{name}" if base else name
 
-    def _from_base(self, node: cst.ImportFrom) -> str:
-        base = import_module_name(node.module) if node.module is not None else ""
-        level = len(node.relative)
+    def _from_base(self, base: str, level: int) -> str:
         if not level:
             return base
         parts = self.module.split(".") if self.module else []

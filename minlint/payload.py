@@ -765,7 +765,7 @@ class Payloads:
         return [self._item("whole", f"{cls.name}, whose Meta.fields is '__all__'", at, ctx)]
 
     def _code(self, node: cst.CSTNode, ctx: Ctx) -> str:
-        text = " ".join(ctx.fn.module.tree.code_for_node(node).split())
+        text = " ".join(ctx.fn.module.code_for(node).split())
         return text if len(text) <= 50 else text[:47] + "..."
 
 
@@ -847,7 +847,7 @@ def _is_module(expr: cst.BaseExpression, ctx: Ctx) -> bool:
     head = name.split(".")[0]
     if head in ctx.fn.module.imports.bound or head in ctx.fn.module.imports.star_from:
         return True
-    return head in BUILTINS or head in ctx.fn.module.classes
+    return head in BUILTINS or ctx.fn.module.class_named(head) is not None
 
 
 BUILTINS = frozenset(__builtins__.keys() if isinstance(__builtins__, dict) else dir(__builtins__))

@@ -67,6 +67,17 @@ class Positions:
         line, col, _, _ = self.span(node)
         return line, col
 
+    def holds(self, node: cst.CSTNode) -> bool:
+        """Whether *node* is a node of this tree."""
+        if node in self._computed:
+            return True
+        units = self._units()
+        if units is not None:
+            return id(node) in units
+        if not self._whole:
+            self._generate_module()
+        return node in self._computed
+
     def _compute(self, node: cst.CSTNode) -> object | None:
         if self._whole:
             return None

@@ -99,6 +99,7 @@ import stat
 import threading
 import tokenize
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final, TypeAlias
 
@@ -113,12 +114,13 @@ if TYPE_CHECKING:
 Lines: TypeAlias = "tuple[tuple[int, int, Lines | None], ...]"
 
 
-def statement_lines(body: list[ast.stmt]) -> Lines:
+def statement_lines(body: Iterable[ast.stmt], shift: int = 0) -> Lines:
+    """The lines of *body*'s statements, *shift* lines up (for a part of a module parsed on its own)."""
     out = []
     for stmt in body:
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        inner = statement_lines(stmt.body) if isinstance(stmt, ast.ClassDef) else None
-        out.append((first, stmt.lineno, inner))
+        inner = statement_lines(stmt.body, shift) if isinstance(stmt, ast.ClassDef) else None
+        out.append((first - shift, stmt.lineno - shift, inner))
     return tuple(out)
 
 __all__ = ["MAX_BYTES", "MAX_STACK_KIB", "Unreadable", "parse", "parse_module", "read_text"]
@@ -281,6 +283,17 @@ def parse_module(text: str) -> libcst.Module:
 def parse(text: str) -> tuple[libcst.Module, Lines | None]:
     """:func:`parse_module`, with the line of each statement as ``ast`` saw it
     (None when only libcst accepts the file): positions start from them."""
+    tree = outline(text)
+    if not isinstance(tree, ast.Module):
+        return tree, None
+    return _run_libcst(text.removeprefix("\ufeff"), python_accepts=True), statement_lines(tree.body)
+
+
+def outline(text: str) -> ast.Module | libcst.Module:
+    """``ast``'s tree of *text* once it is known that libcst can parse the
+    text (or any part of it) without crashing or hanging; libcst's own tree
+    when only libcst accepts the text. Raises ``Unreadable`` as
+    :func:`parse_module` does. The text loses a leading U+FEFF first."""
     text = text.removeprefix("\ufeff")
     if len(text) > MAX_BYTES:
         raise Unreadable(1, 1, f"file too large: {len(text):,} characters, limit {MAX_BYTES:,}")
@@ -297,7 +310,7 @@ def parse(text: str) -> tuple[libcst.Module, Lines | None]:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as exc:
-        return _parse_rejected_by_ast(text, exc), None
+        return _parse_rejected_by_ast(text, exc)
     except (RecursionError, MemoryError) as exc:
         # Python's own parser gave up; the token scan says where and on what.
         report = _token_scan(text, to_the_end=True)
@@ -310,7 +323,17 @@ def parse(text: str) -> tuple[libcst.Module, Lines | None]:
     except ValueError as exc:
         raise Unreadable(1, 1, f"cannot parse: {exc}") from None
     _check_tree(tree, text)
-    return _run_libcst(text, python_accepts=True), statement_lines(tree.body)
+    return tree
+
+
+def parse_part(text: str, first_line: int) -> libcst.Module:
+    """libcst's tree of whole lines of a module :func:`outline` has accepted,
+    starting at line *first_line* of the module (an ``Unreadable`` says where
+    in the module)."""
+    try:
+        return _run_libcst(text, python_accepts=True)
+    except Unreadable as exc:
+        raise Unreadable(exc.line + first_line - 1, exc.column, exc.reason) from None
 
 
 # --- reading ------------------------------------------------------------------

@@ -1,14 +1,19 @@
-"""The pre-scan that skips functions which cannot disclose (Analysis._may_disclose)
-changes no finding: every evasion trick, caught or not, and cases written for
-its conservative answers, give what a run that analyses every function gives."""
+"""The pre-scans that skip functions which cannot disclose change no finding:
+``Analysis._may_disclose`` on a function's tree, and ``_may_disclose_in``,
+which leaves the parts of a module that cannot disclose unparsed. Every
+evasion trick, caught or not, and cases written for their conservative
+answers, give what a run that reads every module whole and analyses every
+function gives."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from minlint.analysis import Analysis
+from minlint.index import Project
 from tests.robustness.test_evasion import TRICKS, T, Trick, run_trick
 
 CASES = [
@@ -65,7 +70,15 @@ def handler(user):
 def _findings(tmp_path: Path, trick: Trick, monkeypatch: pytest.MonkeyPatch, scan: bool) -> set[tuple[str, int, str]]:
     with monkeypatch.context() as patch:
         if not scan:
+            # every function analysed, in modules read whole (not in parts)
             patch.setattr(Analysis, "_may_disclose", lambda self, fn: True)
+            patch.setattr(Analysis, "_may_disclose_in", lambda self, module, part: True)
+            real_init = Project.__init__
+
+            def whole(self: Project, *args: Any, **kwargs: Any) -> None:
+                real_init(self, *args, **{**kwargs, "whole": True})
+
+            patch.setattr(Project, "__init__", whole)
         root = tmp_path / ("scan" if scan else "all")
         root.mkdir()
         return run_trick(root, trick)

@@ -171,14 +171,17 @@ def test_trim_forgets_the_least_recently_used_trees_and_what_came_from_them(tmp_
     config = find_config(tmp_path)
     project = Project(collect([str(tmp_path)], config), tmp_path, config.load_policy())
     a, b, c = project.files
-    fa = project.facts(a)
-    project.facts(b)
-    project.facts(c)
+    held = [project.facts(f) for f in (a, b, c)]
+    for facts in held:
+        assert facts is not None
+        assert facts.functions  # parses every part: the whole module's text is held
+    fa = held[0]
     assert fa is not None
     project.call_sites(fa.functions["a_helper"])
     assert project._call_sites
     project.facts(a)  # a is now the most recently used
     size = len(project.texts[a.path])
+    del held
     project.trim(size)  # room for one module: b and c go, a stays
     assert set(project._facts) == {a.path}
     assert project._call_sites  # computed from a alone: still valid
