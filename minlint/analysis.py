@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -45,6 +46,8 @@ class Analysis:
         self._sink_names_of: dict[int, frozenset[str]] = {}
         self._decorator_names_of: dict[int, frozenset[str]] = {}
         self._constant_names_of: dict[int, frozenset[str]] = {}
+        self._result_callers_of: dict[int, frozenset[str]] = {}
+        self._import_names_of: dict[int, frozenset[str]] = {}
 
     def callee(self, call: cst.Call, fn: Function) -> Function | ClassFacts | None:
         target = self.project.resolve(call.func, fn)
@@ -157,16 +160,19 @@ class Analysis:
     def _may_disclose(self, fn: Function) -> bool:
         """A cheap, conservative pre-scan: can a call in *fn* be a disclosure?
         Only a call that names a sink, passes a sink as an argument, calls
-        the result of a call (``partial(...)()``, ``getattr(...)()``), or
-        calls a name that may be bound to a sink: assigned here, a module
-        constant, or imported from a checked module that assigns or
-        re-exports that name (read off its text: no parse). Everything else
-        cannot reach ``_indirect_sink``'s answer. One walk, over what the
-        CFG of *fn* holds (nested definitions are scopes of their own)."""
+        the result of ``partial(...)`` or ``getattr(...)``, or calls a name
+        that may be bound to a sink: a module constant, a name imported from
+        a checked module that assigns or re-exports it (read off its text: no
+        parse), or a name assigned here when the function names something a
+        sink can come from (a sink, ``partial``, ``getattr``, a constant or
+        an import). Everything else cannot reach ``_indirect_sink``'s
+        answer. One walk, over what the CFG of *fn* holds (nested
+        definitions are scopes of their own)."""
         if fn.node is None:
             return True  # the module's own level: its CFG skips every def, it is cheap
-        sinkish = self._sink_names(fn.module)
-        assigned: set[str] = set()
+        module = fn.module
+        sinkish = self._sink_names(module)
+        assigned: dict[str, set[str]] = {}  # a name bound to a value here -> what the values mention
         called: list[str] = []
         stack: list[cst.CSTNode] = [fn.node.body]
         while stack:
@@ -176,7 +182,7 @@ class Analysis:
                 continue
             if kind is cst.Call:
                 func = cur.func  # type: ignore[attr-defined]
-                if type(func) is cst.Call:
+                if type(func) is cst.Call and last_name(func.func) in self._result_callers(module):
                     return True
                 if last_name(func) in sinkish and self.vocab.sink(cur, fn) is not None:  # type: ignore[arg-type]
                     return True
@@ -185,20 +191,51 @@ class Analysis:
                         return True
                 if type(func) is cst.Name:
                     called.append(func.value)
-            elif kind in _BINDERS:
-                target = cur.name if kind is cst.AsName else cur.target  # type: ignore[attr-defined]
-                names: list[cst.CSTNode] = [target]
-                while names:
-                    part = names.pop()
-                    if type(part) is cst.Name:
-                        assigned.add(part.value)  # type: ignore[attr-defined]
-                        assigned.add(identifier(part.value))  # type: ignore[attr-defined]
-                    else:
-                        names.extend(children(part))
+            elif kind in _BOUND_TO_VALUES:
+                # what payload.py records as an assignment with a value, the
+                # only bindings _indirect_sink follows
+                if kind is cst.WithItem:
+                    target, value = (cur.asname.name if cur.asname else None), cur.item  # type: ignore[attr-defined]
+                else:
+                    target, value = cur, cur.value  # type: ignore[attr-defined]
+                if target is not None and value is not None:
+                    mentioned = _mentions(value)
+                    for name in _bound_names(target):
+                        for n in (name, identifier(name)):
+                            assigned.setdefault(n, set()).update(mentioned)
             stack.extend(children(cur))
-        constants = fn.module.constants
-        return any(name in assigned or name in constants or self._may_import_binding(fn.module, name)
-                   for raw in called for name in {raw, identifier(raw)})
+        constants = module.constants
+        callees = {n for raw in called for n in (raw, identifier(raw))}
+        if any(n in constants or self._may_import_binding(module, n) for n in callees):
+            return True
+        return any(self._may_name_a_sink(module, assigned[n]) for n in callees if n in assigned)
+
+    def _result_callers(self, module: ModuleFacts) -> frozenset[str]:
+        """The last names of what ``_indirect_sink`` looks through when its
+        result is called: ``partial`` (also imported as another name) and ``getattr``."""
+        got = self._result_callers_of.get(id(module))
+        if got is None:
+            names = {"partial", "getattr"}
+            names.update(local for local, qualified in module.imports.bound.items()
+                         if qualified.rpartition(".")[2] == "partial")
+            got = self._result_callers_of[id(module)] = frozenset(identifier(n) for n in names)
+        return got
+
+    def _may_name_a_sink(self, module: ModuleFacts, names: set[str]) -> bool:
+        """Whether code that mentions *names* can bind a local name to a sink:
+        by naming a sink, ``partial``, ``getattr``, a module constant or an
+        imported name (``_indirect_sink`` follows nothing else)."""
+        if module.imports.star_from:
+            return True
+        known = (self._sink_names(module) | self._result_callers(module) | self._constant_names(module)
+                 | self._import_names(module))
+        return not names.isdisjoint(known)
+
+    def _import_names(self, module: ModuleFacts) -> frozenset[str]:
+        got = self._import_names_of.get(id(module))
+        if got is None:
+            got = self._import_names_of[id(module)] = frozenset(identifier(n) for n in module.imports.bound)
+        return got
 
     def _may_disclose_in(self, module: ModuleFacts, part: Part | None) -> bool:
         """Whether a function in *part* (``None``: the module's own level, with
@@ -222,12 +259,15 @@ class Analysis:
         sinkish = self._sink_names(module)
         decorators = self._decorator_names(module)
         constants = self._constant_names(module)
+        results = self._result_callers(module)
         for c in calls:
-            if c.call_of_call or not c.names.isdisjoint(sinkish) or not c.decorators.isdisjoint(decorators):
+            if not (c.names.isdisjoint(sinkish) and c.decorators.isdisjoint(decorators)
+                    and c.results_called.isdisjoint(results)):
                 return True
-            for name in c.called:
-                if name in c.bound or name in constants or self._may_import_binding(module, name):
-                    return True
+            if any(name in constants or self._may_import_binding(module, name) for name in c.called):
+                return True
+            if any(self._may_name_a_sink(module, c.bound[n]) for n in c.called if n in c.bound):
+                return True
         if part is None:
             return False
         # `answer = disclosure(answer)` at module level marks a function by hand
@@ -264,13 +304,13 @@ class Analysis:
         return got
 
     def _may_import_binding(self, module: ModuleFacts, name: str) -> bool:
+        """Whether *name*, imported (or maybe from a ``*`` import), can be a
+        module constant of the checked code: see ``Project.may_bind``."""
         imports = module.imports
-        sources = [(star, name) for star in imports.star_from]
         qualified = imports.qualify(name)
-        if qualified is not None:
-            source, _, original = qualified.rpartition(".")
-            sources.append((source, original))
-        return any(self.project.may_bind(source, bound) for source, bound in sources)
+        if qualified is not None and self.project.may_bind(qualified):
+            return True
+        return any(self.project.may_bind(f"{star}.{name}") for star in imports.star_from)
 
     def _discloses(self, value: cst.CSTNode, fn: Function, node: int) -> bool:
         """Whether a return (or yield) of a disclosure function hands anything
@@ -363,8 +403,37 @@ def _apply_mutations(module: ModuleFacts, name: str, base: tuple[str, ...]) -> t
     return tuple(values) if not _mutated(remaining, name) else None
 
 
-_BINDERS = frozenset({cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.CompFor,
-                      cst.AsName})
+_BOUND_TO_VALUES = frozenset({cst.Assign, cst.AnnAssign, cst.NamedExpr, cst.WithItem})
+
+
+def _bound_names(node: cst.CSTNode) -> Iterator[str]:
+    """The names an assignment, walrus or ``with ... as`` binds (in tuples and lists too)."""
+    # Any: told apart by exact type, which mypy cannot narrow on
+    any_node: Any = node
+    stack: list[Any] = [t.target for t in any_node.targets] if type(node) is cst.Assign else [
+        any_node.target if type(node) in (cst.AnnAssign, cst.NamedExpr) else node]
+    while stack:
+        cur = stack.pop()
+        if type(cur) is cst.Name:
+            yield cur.value
+        elif type(cur) in (cst.Tuple, cst.List):
+            stack.extend(e.value for e in cur.elements)
+        elif type(cur) is cst.StarredElement:
+            stack.append(cur.value)
+
+
+def _mentions(expr: cst.CSTNode) -> set[str]:
+    """Every name and attribute name in *expr*."""
+    out: set[str] = set()
+    stack = [expr]
+    while stack:
+        cur = stack.pop()
+        if type(cur) is cst.Name:
+            out.add(identifier(cur.value))  # type: ignore[attr-defined]
+        elif type(cur) is cst.Attribute:
+            out.add(identifier(cur.attr.value))  # type: ignore[attr-defined]
+        stack.extend(children(cur))
+    return out
 
 
 def _mutated(text: str, name: str) -> bool:

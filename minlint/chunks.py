@@ -38,10 +38,11 @@ class Calls:
 
     names: set[str] = field(default_factory=set)  # last names of callees and of call arguments
     called: set[str] = field(default_factory=set)  # names called directly: f(...)
-    bound: set[str] = field(default_factory=set)  # names assigned or bound with `as` anywhere in it
+    # a name assigned a value anywhere in it (=, :=, with ... as) -> every name its values mention
+    bound: dict[str, set[str]] = field(default_factory=dict)
     defined: set[str] = field(default_factory=set)  # functions defined in it
     decorators: set[str] = field(default_factory=set)  # last names of decorators
-    call_of_call: bool = False  # f(...)(...)
+    results_called: set[str] = field(default_factory=set)  # last names of f in f(...)(...)
 
 
 ImportSpec = tuple[str | None, int, tuple[tuple[str, str | None], ...] | None]
@@ -144,6 +145,20 @@ def _header(stmt: ast.stmt) -> list[ast.AST]:
     return out
 
 
+def _bind(out: Calls, targets: list[ast.expr], value: ast.expr) -> None:
+    mentioned = {n.id if isinstance(n, ast.Name) else n.attr
+                 for n in ast.walk(value) if isinstance(n, (ast.Name, ast.Attribute))}
+    stack = list(targets)
+    while stack:
+        target = stack.pop()
+        if type(target) is ast.Name:
+            out.bound.setdefault(target.id, set()).update(mentioned)
+        elif type(target) is ast.Tuple or type(target) is ast.List:
+            stack.extend(target.elts)  # type: ignore[attr-defined]
+        elif type(target) is ast.Starred:
+            stack.append(target.value)  # type: ignore[attr-defined]
+
+
 def _last(expr: ast.AST) -> str | None:
     if isinstance(expr, ast.Name):
         return expr.id
@@ -179,7 +194,9 @@ def _calls(roots: Iterable[ast.AST], imports: list[ast.Import | ast.ImportFrom])
         if kind is ast.Call:
             func = node.func  # type: ignore[attr-defined]
             if type(func) is ast.Call:
-                out.call_of_call = True
+                last = _last(func.func)
+                if last is not None:
+                    out.results_called.add(last)
             elif type(func) is ast.Name:
                 out.called.add(func.id)
             for expr in (func, *node.args, *(k.value for k in node.keywords)):  # type: ignore[attr-defined]
@@ -189,9 +206,14 @@ def _calls(roots: Iterable[ast.AST], imports: list[ast.Import | ast.ImportFrom])
                 if last is not None:
                     out.names.add(last)
         elif kind is ast.Name:
-            if type(node.ctx) is ast.Store:  # type: ignore[attr-defined]
-                out.bound.add(node.id)  # type: ignore[attr-defined]  # assignment, for, with-as, walrus
             continue
+        elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.NamedExpr:
+            if node.value is not None:  # type: ignore[attr-defined]
+                targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+                _bind(out, targets, node.value)  # type: ignore[attr-defined]
+        elif kind is ast.withitem:
+            if node.optional_vars is not None:  # type: ignore[attr-defined]
+                _bind(out, [node.optional_vars], node.context_expr)  # type: ignore[attr-defined]
         elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             if kind is not ast.ClassDef:
                 out.defined.add(node.name)  # type: ignore[attr-defined]
@@ -201,12 +223,7 @@ def _calls(roots: Iterable[ast.AST], imports: list[ast.Import | ast.ImportFrom])
                     out.decorators.add(last)
         elif kind is ast.Import or kind is ast.ImportFrom:
             imports.append(node)  # type: ignore[arg-type]
-            for alias in node.names:  # type: ignore[attr-defined]
-                if alias.asname is not None:
-                    out.bound.add(alias.asname)
             continue
-        elif kind is ast.ExceptHandler and node.name is not None:  # type: ignore[attr-defined]
-            out.bound.add(node.name)  # type: ignore[attr-defined]
         elif kind is ast.Constant:
             continue
         for name in node._fields:

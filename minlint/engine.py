@@ -320,15 +320,20 @@ def _collections_by_hand() -> Iterator[None]:
 
 
 FULL_COLLECTION_BUDGETS = 8
+COLLECT_EVERY = 8  # seeds: a collection of young objects costs about a millisecond however few there are
 
 
 def _trim(project: Project, budget: int) -> None:
     """Forget the trees beyond *budget*, then collect and freeze (see
     `_collections_by_hand`)."""
     project.trim(budget)
+    project.seeds_since_collection += 1
     if project.forgotten_chars - project.collected_chars >= FULL_COLLECTION_BUDGETS * max(budget, 1):
         project.collected_chars = project.forgotten_chars
         gc.unfreeze()
+    elif project.seeds_since_collection < COLLECT_EVERY:
+        return  # what the last seeds built stays young (not frozen) until the next collection
+    project.seeds_since_collection = 0
     gc.collect()
     gc.freeze()
 

@@ -125,6 +125,7 @@ class ModuleFacts:
         self.module_function: Function | None = Function("<module>", self, None)
         self.parsed_chars = 0  # characters of the parts parsed so far
         self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
+        self._last_hit: Chunk | None = None  # see chunk_of
 
     # -- parsing ------------------------------------------------------------
     def _parse(self, chunk: Chunk, tree: cst.Module | None = None) -> None:
@@ -247,8 +248,13 @@ class ModuleFacts:
         return self.positions.start(node)[0]
 
     def chunk_of(self, node: cst.CSTNode) -> Chunk | None:
-        for chunk in self._parsed():
-            if chunk.positions.holds(node):
+        # the part asked about last first: findings come in runs from one function
+        last = self._last_hit
+        if last is not None and last.positions.holds(node):
+            return last
+        for chunk in self.chunks:
+            if chunk.tree is not None and chunk is not last and chunk.positions.holds(node):
+                self._last_hit = chunk
                 return chunk
         return None
 

@@ -33,8 +33,6 @@ if TYPE_CHECKING:  # the parts that parse load libcst when first used: a cached 
 WORD_INDEX_AFTER = 32
 WORD_INDEX_FILES = 300
 _WORD = re.compile(r"\w+")
-_LINE_START = re.compile(r"^[ \t]*(\w+)", re.MULTILINE)
-_IMPORT_LINE = re.compile(r"\bimport\b([^\n]*)")
 
 
 @dataclass(frozen=True)
@@ -118,12 +116,12 @@ class Project:
         self._word_files: dict[str, list[Path]] = {}
         self._by_suffix: dict[str, SourceFile | None] = {}
         self._word_index: dict[str, list[Path]] | None = None
-        self._binding_words: dict[Path, frozenset[str]] = {}  # see may_bind
         # keyed by id(target); the target is kept in the entry, so its id cannot be reused while it is there
         self._call_sites: dict[int, tuple[list[CallSite], bool, list[Path], Function]] = {}
         self._parsed_chars = 0  # source characters of the modules whose trees are held
         self.forgotten_chars = 0  # source characters of the trees trim() has let go, over the run
         self.collected_chars = 0  # forgotten_chars at the last cycle collection
+        self.seeds_since_collection = 0
         # per module, per function (by id; the function is kept in the entry): its uses by name
         self._module_uses: dict[Path, dict[int, tuple[Function, dict[str, list[tuple[cst.CSTNode, bool]]]]]] = {}
         self._by_path = {f.path: f for f in self.files}
@@ -267,25 +265,34 @@ class Project:
             self._deps.files.add(f.path)
         return self.texts.get(f.path)
 
-    def may_bind(self, name: str, word: str) -> bool:
-        """Whether the checked module *name* may assign or re-export *word*:
-        a line that starts with it (an assignment, a line of a parenthesised
-        import) or an import line that names it. A superset, read off the
-        text (no parse): it only decides whether to look closer."""
-        f = self._source_named(name)
-        if f is None or f.path not in self.texts:
-            return False
-        if self._deps is not None:
-            self._deps.files.add(f.path)
-        words = self._binding_words.get(f.path)
-        if words is None:
-            text = self.texts[f.path]
-            text = text if text.isascii() else unicodedata.normalize("NFKC", text)
-            found = set(_LINE_START.findall(text))
-            for rest in _IMPORT_LINE.findall(text):
-                found.update(_WORD.findall(rest))
-            words = self._binding_words[f.path] = frozenset(found)
-        return word in words
+    def may_bind(self, qualified: str, depth: int = 0) -> bool:
+        """Whether the qualified name, looked up as ``resolve_qualified``
+        does, can end at a module constant: the only binding through which a
+        called name can be a sink (``Analysis._indirect_sink``). A module's
+        own definitions are told by the names of its parts, unparsed; a
+        re-export is followed to where it comes from. A superset: it only
+        decides whether to look closer."""
+        if depth > 8:
+            return True
+        parts = qualified.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:i]))
+            if module is None:
+                continue
+            if len(parts) - i > 1:
+                return True  # an attribute of something in the module: not followed here
+            word = parts[i]
+            if word in module.constants:
+                return True
+            if any(c.part.name == word or word in c.part.classes for c in module.chunks):
+                return False  # a def or class of the module: what the lookup finds first
+            if any(word in c.toplevel or word in c.classes for c in module.chunks if c.tree is not None):
+                return False
+            target = module.imports.qualify(word)
+            if target is not None:
+                return self.may_bind(target, depth + 1)
+            return any(self.may_bind(f"{star}.{word}", depth + 1) for star in module.imports.star_from)
+        return False
 
     def _source_named(self, name: str) -> SourceFile | None:
         f = self.by_name.get(name)
