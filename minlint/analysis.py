@@ -4,7 +4,7 @@ facts and the payloads, shared by every rule so each is computed once."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,7 +172,7 @@ class Analysis:
             return True  # the module's own level: its CFG skips every def, it is cheap
         module = fn.module
         sinkish = self._sink_names(module)
-        assigned: dict[str, set[str]] = {}  # a name bound to a value here -> what the values mention
+        assigned: dict[str, set[tuple[str, str]]] = {}  # a name bound to a value here -> the values' shapes
         called: list[str] = []
         stack: list[cst.CSTNode] = [fn.node.body]
         while stack:
@@ -199,16 +199,16 @@ class Analysis:
                 else:
                     target, value = cur, cur.value  # type: ignore[attr-defined]
                 if target is not None and value is not None:
-                    mentioned = _mentions(value)
+                    shapes = _shapes(value)
                     for name in _bound_names(target):
                         for n in (name, identifier(name)):
-                            assigned.setdefault(n, set()).update(mentioned)
+                            assigned.setdefault(n, set()).update(shapes)
             stack.extend(children(cur))
         constants = module.constants
         callees = {n for raw in called for n in (raw, identifier(raw))}
         if any(n in constants or self._may_import_binding(module, n) for n in callees):
             return True
-        return any(self._may_name_a_sink(module, assigned[n]) for n in callees if n in assigned)
+        return any(self._may_be_a_sink(module, assigned[n], assigned) for n in callees if n in assigned)
 
     def _result_callers(self, module: ModuleFacts) -> frozenset[str]:
         """The last names of what ``_indirect_sink`` looks through when its
@@ -221,15 +221,22 @@ class Analysis:
             got = self._result_callers_of[id(module)] = frozenset(identifier(n) for n in names)
         return got
 
-    def _may_name_a_sink(self, module: ModuleFacts, names: set[str]) -> bool:
-        """Whether code that mentions *names* can bind a local name to a sink:
-        by naming a sink, ``partial``, ``getattr``, a module constant or an
-        imported name (``_indirect_sink`` follows nothing else)."""
+    def _may_be_a_sink(self, module: ModuleFacts, shapes: Iterable[tuple[str, str]], local: Container[str]) -> bool:
+        """Whether a local name assigned values of these shapes (``_shapes``)
+        can be bound to a sink as ``_indirect_sink`` follows it: a sink's name
+        (also as an attribute), the result of ``partial``/``getattr``, or a
+        name that is a constant, an import or itself assigned here."""
         if module.imports.star_from:
             return True
-        known = (self._sink_names(module) | self._result_callers(module) | self._constant_names(module)
-                 | self._import_names(module))
-        return not names.isdisjoint(known)
+        sinkish = self._sink_names(module)
+        for shape, name in shapes:
+            if shape == "call":
+                if name in self._result_callers(module):
+                    return True
+            elif name in sinkish or (shape == "name" and (name in local or name in self._constant_names(module)
+                                      or name in self._import_names(module))):
+                return True
+        return False
 
     def _import_names(self, module: ModuleFacts) -> frozenset[str]:
         got = self._import_names_of.get(id(module))
@@ -266,7 +273,7 @@ class Analysis:
                 return True
             if any(name in constants or self._may_import_binding(module, name) for name in c.called):
                 return True
-            if any(self._may_name_a_sink(module, c.bound[n]) for n in c.called if n in c.bound):
+            if any(self._may_be_a_sink(module, c.bound[n], c.bound) for n in c.called if n in c.bound):
                 return True
         if part is None:
             return False
@@ -305,12 +312,20 @@ class Analysis:
 
     def _may_import_binding(self, module: ModuleFacts, name: str) -> bool:
         """Whether *name*, imported (or maybe from a ``*`` import), can be a
-        module constant of the checked code: see ``Project.may_bind``."""
+        module constant of the checked code bound to a sink: see
+        ``Project.may_bind`` and ``_constant_may_be_a_sink``."""
         imports = module.imports
+        check = self._constant_may_be_a_sink
         qualified = imports.qualify(name)
-        if qualified is not None and self.project.may_bind(qualified):
+        if qualified is not None and self.project.may_bind(qualified, check):
             return True
-        return any(self.project.may_bind(f"{star}.{name}") for star in imports.star_from)
+        return any(self.project.may_bind(f"{star}.{name}", check) for star in imports.star_from)
+
+    def _constant_may_be_a_sink(self, module: ModuleFacts, name: str) -> bool:
+        """A module constant as ``_indirect_sink`` follows it: its values' shapes,
+        a name in them being a constant or import of that module."""
+        shapes = {s for value in module.constants.get(name, ()) for s in _shapes(value)}
+        return self._may_be_a_sink(module, shapes, module.constants)
 
     def _discloses(self, value: cst.CSTNode, fn: Function, node: int) -> bool:
         """Whether a return (or yield) of a disclosure function hands anything
@@ -422,17 +437,26 @@ def _bound_names(node: cst.CSTNode) -> Iterator[str]:
             stack.append(cur.value)
 
 
-def _mentions(expr: cst.CSTNode) -> set[str]:
-    """Every name and attribute name in *expr*."""
-    out: set[str] = set()
-    stack = [expr]
+def _shapes(value: cst.CSTNode) -> set[tuple[str, str]]:
+    """What ``_indirect_sink`` can follow in an assigned value: a call's
+    callee ("call", its last name), a name ("name", it), an attribute
+    ("attr", its last name); the elements of a tuple or list (unpacked into
+    several names) each. Any other value is followed nowhere."""
+    out: set[tuple[str, str]] = set()
+    stack = [value]
     while stack:
         cur = stack.pop()
-        if type(cur) is cst.Name:
-            out.add(identifier(cur.value))  # type: ignore[attr-defined]
-        elif type(cur) is cst.Attribute:
-            out.add(identifier(cur.attr.value))  # type: ignore[attr-defined]
-        stack.extend(children(cur))
+        kind = type(cur)
+        if kind is cst.Call:
+            last = last_name(cur.func)  # type: ignore[attr-defined]
+            if last is not None:
+                out.add(("call", last))
+        elif kind is cst.Name:
+            out.add(("name", identifier(cur.value)))  # type: ignore[attr-defined]
+        elif kind is cst.Attribute:
+            out.add(("attr", identifier(cur.attr.value)))  # type: ignore[attr-defined]
+        elif kind is cst.Tuple or kind is cst.List:
+            stack.extend(e.value for e in cur.elements)  # type: ignore[attr-defined]
     return out
 
 

@@ -38,8 +38,8 @@ class Calls:
 
     names: set[str] = field(default_factory=set)  # last names of callees and of call arguments
     called: set[str] = field(default_factory=set)  # names called directly: f(...)
-    # a name assigned a value anywhere in it (=, :=, with ... as) -> every name its values mention
-    bound: dict[str, set[str]] = field(default_factory=dict)
+    # a name assigned a value anywhere in it (=, :=, with ... as) -> its values' shapes (analysis._shapes)
+    bound: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     defined: set[str] = field(default_factory=set)  # functions defined in it
     decorators: set[str] = field(default_factory=set)  # last names of decorators
     results_called: set[str] = field(default_factory=set)  # last names of f in f(...)(...)
@@ -146,17 +146,35 @@ def _header(stmt: ast.stmt) -> list[ast.AST]:
 
 
 def _bind(out: Calls, targets: list[ast.expr], value: ast.expr) -> None:
-    mentioned = {n.id if isinstance(n, ast.Name) else n.attr
-                 for n in ast.walk(value) if isinstance(n, (ast.Name, ast.Attribute))}
+    shapes = _shapes(value)
     stack = list(targets)
     while stack:
         target = stack.pop()
         if type(target) is ast.Name:
-            out.bound.setdefault(target.id, set()).update(mentioned)
+            out.bound.setdefault(target.id, set()).update(shapes)
         elif type(target) is ast.Tuple or type(target) is ast.List:
             stack.extend(target.elts)  # type: ignore[attr-defined]
         elif type(target) is ast.Starred:
             stack.append(target.value)  # type: ignore[attr-defined]
+
+
+def _shapes(value: ast.expr) -> set[tuple[str, str]]:
+    """``analysis._shapes``, read off ast."""
+    out: set[tuple[str, str]] = set()
+    stack = [value]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, ast.Call):
+            last = _last(cur.func)
+            if last is not None:
+                out.add(("call", last))
+        elif isinstance(cur, ast.Name):
+            out.add(("name", cur.id))
+        elif isinstance(cur, ast.Attribute):
+            out.add(("attr", cur.attr))
+        elif isinstance(cur, (ast.Tuple, ast.List)):
+            stack.extend(e.value if isinstance(e, ast.Starred) else e for e in cur.elts)
+    return out
 
 
 def _last(expr: ast.AST) -> str | None:

@@ -13,7 +13,7 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -265,13 +265,15 @@ class Project:
             self._deps.files.add(f.path)
         return self.texts.get(f.path)
 
-    def may_bind(self, qualified: str, depth: int = 0) -> bool:
+    def may_bind(self, qualified: str, constant: Callable[[ModuleFacts, str], bool] = lambda m, w: True,
+                 depth: int = 0) -> bool:
         """Whether the qualified name, looked up as ``resolve_qualified``
         does, can end at a module constant: the only binding through which a
         called name can be a sink (``Analysis._indirect_sink``). A module's
         own definitions are told by the names of its parts, unparsed; a
         re-export is followed to where it comes from. A superset: it only
-        decides whether to look closer."""
+        decides whether to look closer. *constant* says whether a module
+        constant found so may be a sink."""
         if depth > 8:
             return True
         parts = qualified.split(".")
@@ -283,15 +285,15 @@ class Project:
                 return True  # an attribute of something in the module: not followed here
             word = parts[i]
             if word in module.constants:
-                return True
+                return constant(module, word)
             if any(c.part.name == word or word in c.part.classes for c in module.chunks):
                 return False  # a def or class of the module: what the lookup finds first
             if any(word in c.toplevel or word in c.classes for c in module.chunks if c.tree is not None):
                 return False
             target = module.imports.qualify(word)
             if target is not None:
-                return self.may_bind(target, depth + 1)
-            return any(self.may_bind(f"{star}.{word}", depth + 1) for star in module.imports.star_from)
+                return self.may_bind(target, constant, depth + 1)
+            return any(self.may_bind(f"{star}.{word}", constant, depth + 1) for star in module.imports.star_from)
         return False
 
     def _source_named(self, name: str) -> SourceFile | None:

@@ -58,6 +58,61 @@ from transport import disclose
 def handler(user):
     threading.Thread(target=disclose, args=({"email": user.email},)).start()
 ''', "MIN1"),
+    T("alias-of-alias-elsewhere", "", '''
+# a seed: it names disclose (the textual prefilter does not follow aliases across modules)
+from helpers import send
+
+def handler(user):
+    send({"email": user.email})
+''', "MIN1", files={"helpers.py": "from transport import disclose\n_send = disclose\nsend = _send\n"}),
+    T("partial-elsewhere", "", '''
+# a seed: it names disclose (the textual prefilter does not follow aliases across modules)
+from helpers import send
+
+def handler(user):
+    send({"email": user.email})
+''', "MIN1", files={"helpers.py": "import functools\nfrom transport import disclose\n"
+                                  "send = functools.partial(disclose)\n"}),
+    T("reexported-twice", "", '''
+# a seed: it names disclose (the textual prefilter does not follow aliases across modules)
+from api import send
+
+def handler(user):
+    send({"email": user.email})
+''', "MIN1", files={"api/__init__.py": "from api.inner import send\n",
+                     "api/inner.py": "from api.impl import send as send\n",
+                     "api/impl.py": "from transport import disclose\nsend = disclose\n"}),
+    T("getattr-result-called", "", '''
+import portal
+
+def handler(user):
+    getattr(portal, "disclose")({"email": user.email})
+''', "MIN1"),
+    T("tuple-unpacked-alias", "", '''
+from transport import disclose
+
+def handler(user):
+    send, log = disclose, print
+    send({"email": user.email})
+''', "MIN1"),
+    T("walrus-alias", "", '''
+from transport import disclose
+
+def handler(user):
+    if (send := disclose) is not None:
+        send({"email": user.email})
+''', "MIN1"),
+    T("alias-in-a-class-method", "", '''
+from transport import disclose
+
+class Exporter:
+    def other(self):
+        return 1
+
+    def export(self, user):
+        go = disclose
+        go({"email": user.email})
+''', "MIN1"),
     T("renamed-import", "", '''
 from transport import disclose as hand_over
 
@@ -92,3 +147,35 @@ def test_the_prescan_changes_no_finding(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("trick", [pytest.param(t, id=t.id) for t in CASES])
 def test_the_conservative_cases_are_disclosures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trick: Trick) -> None:
     assert any(code == "MIN101" for _, _, code in _findings(tmp_path, trick, monkeypatch, True)), trick.id
+
+
+def test_the_prescans_skip_calls_that_cannot_reach_a_sink(tmp_path: Path) -> None:
+    """Calls of a class or function imported through a re-export, of a
+    constant built by another call, of a local bound to a plain call's
+    result, of a call's result: none can be a sink, so the function's part
+    is not even parsed (and its tree would say the same)."""
+    from minlint.config import find_config
+    from minlint.engine import collect
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("from pkg.impl import (\n    Query,\n    lazy_text,\n)\n")
+    (tmp_path / "pkg" / "impl.py").write_text("class Query:\n    pass\n\n\nlazy_text = lazy(str)\n")
+    (tmp_path / "app.py").write_text(
+        "from pkg import Query, lazy_text\nfrom transport import disclose\n\n\n"
+        "def handler(user):\n    query = Query()\n    query(user)\n    lazy_text('x')\n"
+        "    make()(user)\n    return {'ip': user.ip}\n\n\n"
+        "def export(user):\n    disclose({'ip': user.ip})\n")
+    config = find_config(tmp_path)
+    policy = config.load_policy()
+    project = Project(collect([str(tmp_path)], config), tmp_path, policy)
+    app = next(f for f in project.files if f.path.name == "app.py")
+    module = project.facts(app)
+    assert module is not None
+    analysis = Analysis(project, policy)
+    verdicts = {c.part.name: analysis._may_disclose_in(module, c.part) for c in module.chunks if c.part.name}
+    assert verdicts == {"handler": False, "export": True}
+    assert [d.fn.name for d in analysis.disclosures(module)] == ["export"]
+    assert {c.part.name: c.tree is not None for c in module.chunks if c.part.name} == {"handler": False,
+                                                                                        "export": True}
+    handler = module.toplevel_named("handler")
+    assert handler is not None and not analysis._may_disclose(handler)
