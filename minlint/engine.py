@@ -284,13 +284,13 @@ def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[li
 # fresh and build their own index (libcst trees do not cross processes
 # cheaply).
 
-# Parsed trees held between seeds, in characters of source: libcst holds
-# about sixty bytes per character, so about 60 MB (Django's 500,000 lines are
-# 20 million characters: 1.2 GB if every tree were kept). Measured on the
-# Django-based worst case with --jobs 1: 3 M characters 121 s and 419 MB,
-# 1 M 122 s and 325 MB, 0.4 M 143 s and 325 MB (what one seed holds at once
-# is the floor).
-TREE_BUDGET = 1_000_000
+# Parsed trees held between seeds, in characters of the parts parsed: libcst
+# holds 60 to 400 bytes per character (400 on Django's largest test module),
+# so at most about 200 MB. Measured on the Django-based worst case with
+# --jobs 1, modules read in parts: 2 M characters 21.6 s and 324 MB peak,
+# 1 M 24.5 s and 245 MB, 0.5 M 24.4 s and 193 MB (what one seed holds at
+# once, and the largest seed, are the floor).
+TREE_BUDGET = 500_000
 PARALLEL_SEEDS = 8
 PARALLEL_FILES = 200
 _worker: tuple[Project, Policy] | None = None
