@@ -141,8 +141,10 @@ class Config:
 
     def is_selected(self, code: str, path: str | None = None) -> bool:
         """flake8/ruff semantics: the longest matching prefix of select and ignore decides."""
-        if path is not None:
-            candidates = self._candidates(path)
+        if path is not None and self.per_file_ignores:
+            candidates = self._candidates_memo.get(path)
+            if candidates is None:
+                candidates = self._candidates_memo[path] = self._candidates(path)
             for glob, codes in self.per_file_ignores:
                 # Like ruff: a per-file ignore holds whatever `select` says.
                 if _prefix(code, codes) is not None and any(
@@ -210,6 +212,10 @@ class Config:
             except ValueError:
                 continue
         return _glob(path.as_posix()) or "."
+
+    @cached_property
+    def _candidates_memo(self) -> dict[str, list[str]]:
+        return {}  # path -> _candidates(path): asked once per finding
 
     def _candidates(self, path: str | Path) -> list[str]:
         """What a glob is tried against: the path from root, the path as given,

@@ -226,6 +226,8 @@ def _fresh(
     for word, where in words.items():
         if not isinstance(where, list):
             return False
+        if not changed:
+            continue
         pattern = re.compile(rf"\b{re.escape(word)}\b")
         for path in changed:
             if bool(pattern.search(project.texts[path])) != (displays[path] in where):
@@ -270,7 +272,7 @@ def analyse_seed(project: Project, policy: Policy, seed: SourceFile) -> tuple[li
     finally:
         project.track(None)
     for path in deps.files:
-        problem = project.unreadable.get(path)
+        problem = project.unreadable.get(path) or deps.unparsed.get(path)
         if problem is not None and path in project.texts:
             findings.append(_min999(project.display(path), problem))
     return findings, deps

@@ -1,8 +1,11 @@
-"""Facts about one module, gathered in one walk over its statements.
+"""Facts about one module: its functions, classes, imports and constants.
 
-Only statements are walked (functions and classes can only be defined by
-statements), never every expression: this is the cheap part of the analysis
-and it runs on every module the project index needs.
+A module is read in parts (chunks.py): its imports come from ``ast``, its
+module-level statements are parsed with libcst at once, and each top-level
+``def`` or ``class`` only when a lookup, a caller search or the disclosure
+search needs it. Each part's facts are gathered in one walk over its
+statements (functions and classes can only be defined by statements), never
+every expression; the lookups answer what the whole module's tree would.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from minlint.cfg import CFG, build_cfg
 from minlint.chunks import Part
 from minlint.names import Imports, dotted, last_name
 from minlint.positions import Positions
+from minlint.source import Unreadable
 
 MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 
@@ -94,7 +98,7 @@ class Chunk:
 
     part: Part
     tree: cst.Module | None = None
-    failed: bool = False  # libcst could not parse it, although Python can: it defines nothing
+    failed: Unreadable | None = None  # libcst could not parse it, although Python can: it defines nothing
     functions: dict[str, Function] = field(default_factory=dict)
     toplevel: dict[str, Function] = field(default_factory=dict)
     classes: dict[str, ClassFacts] = field(default_factory=dict)
@@ -126,16 +130,20 @@ class ModuleFacts:
         self.parsed_chars = 0  # characters of the parts parsed so far
         self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
         self._last_hit: Chunk | None = None  # see chunk_of
+        # told each part asked about that libcst cannot parse (each time it is asked about)
+        self.on_unparsed: Callable[[Unreadable], None] | None = None
 
     # -- parsing ------------------------------------------------------------
     def _parse(self, chunk: Chunk, tree: cst.Module | None = None) -> None:
-        from minlint.source import Unreadable, parse_part
+        from minlint.source import parse_part
 
         if tree is None:
             try:
                 tree = parse_part(chunk.part.text, chunk.part.first_line)
-            except Unreadable:
-                chunk.failed = True
+            except Unreadable as exc:
+                chunk.failed = exc
+                if self.on_unparsed is not None:
+                    self.on_unparsed(exc)
                 return
         chunk.tree = tree
         # a definition's imports were added from ast, in order, when the module was read
@@ -146,8 +154,12 @@ class ModuleFacts:
 
     def _load(self, wanted: Callable[[Part], bool]) -> None:
         for chunk in self.chunks:
-            if chunk.tree is None and not chunk.failed and wanted(chunk.part):
+            if chunk.tree is not None or not wanted(chunk.part):
+                continue
+            if chunk.failed is None:
                 self._parse(chunk)
+            elif self.on_unparsed is not None:
+                self.on_unparsed(chunk.failed)
 
     def _parsed(self) -> Iterator[Chunk]:
         return (c for c in self.chunks if c.tree is not None)
@@ -279,6 +291,7 @@ class ModuleFacts:
             chunk.classes.clear()
         self.module_function = None
         self.on_parse = None
+        self.on_unparsed = None
 
 
 class Spans:

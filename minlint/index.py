@@ -4,7 +4,8 @@ Reading a file is cheap; parsing it with libcst is not. The index reads every
 file, finds the *seeds* (files that can contain a disclosure) by a textual
 prefilter, and parses the other modules only when a seed's analysis asks for
 them: a helper it calls, a constant it imports, the callers of a function
-that holds a disclosure.
+that holds a disclosure. Even then only the parts of a module that the
+question is about are parsed (facts.py, chunks.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class Deps:
 
     files: set[Path] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
+    # the parts it asked about that libcst could not parse (Python can)
+    unparsed: dict[Path, Unreadable] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ def _package_of(folder: Path) -> tuple[str, ...] | None:
     return (*(outer or ()), folder.name)
 
 
+@functools.lru_cache(maxsize=16)
+def _real_root(root: Path) -> Path:
+    return real(root)  # a system call per component: once per root, not once per file
+
+
 def module_name(path: Path, root: Path) -> str:
     """Dotted module name: through the package chain of ``__init__.py`` files,
     else relative to the root (namespace packages, ``src/`` layouts)."""
@@ -79,7 +87,7 @@ def module_name(path: Path, root: Path) -> str:
     if package is not None:
         return ".".join(package if path.name == "__init__.py" else (*package, path.stem))
     try:
-        rel = path.relative_to(real(root))
+        rel = path.relative_to(_real_root(root))
     except ValueError:
         return path.stem
     pieces = list(rel.with_suffix("").parts)
@@ -88,6 +96,23 @@ def module_name(path: Path, root: Path) -> str:
     if pieces and pieces[0] in ("src", "lib"):
         pieces.pop(0)
     return ".".join(pieces) or path.stem
+
+
+_MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure")
+
+
+def _has_word(text: str, word: str) -> bool:
+    """*word* in *text* as a whole word, as the regular expression ``\\bword\\b``
+    finds it (str.find, then a look at each side: several times faster)."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        before = text[at - 1] if at else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def _words(policy: Policy) -> set[str]:
@@ -107,6 +132,7 @@ class Project:
         self.whole = whole  # read every module whole, as one tree (minlint fix edits it), not in parts
         self.policy = policy
         _package_of.cache_clear()  # a long-lived server must see a new __init__.py
+        _real_root.cache_clear()
         self.files = sorted(files, key=lambda f: f.display)
         self.texts: dict[Path, str] = {}
         self.unreadable: dict[Path, Unreadable] = {}
@@ -135,10 +161,7 @@ class Project:
                 self.unreadable[f.path] = exc
                 continue
             self.by_name.setdefault(module_name(f.path, root), f)
-        self._seed_re = re.compile(
-            r"\b(?:" + "|".join(sorted(map(re.escape, _words(policy)))) + r")\b|#\s*minlint\s*:\s*disclosure"
-        ) if _words(policy) else re.compile(r"#\s*minlint\s*:\s*disclosure")
-        self._seed_words = (*_words(policy), "minlint")
+        self._seed_words = tuple(sorted(_words(policy)))
 
     # -- modules ------------------------------------------------------------
     def seeds(self) -> list[SourceFile]:
@@ -152,7 +175,7 @@ class Project:
                 continue
             if not text.isascii():  # Python reads identifiers NFKC-normalised, so does the prefilter
                 text = unicodedata.normalize("NFKC", text)
-            if any(w in text for w in words) and self._seed_re.search(text):
+            if any(_has_word(text, w) for w in words) or ("minlint" in text and _MARKER.search(text)):
                 out.append(f)
         return out
 
@@ -215,6 +238,7 @@ class Project:
             else:
                 self._parsed_chars += facts.parsed_chars
                 facts.on_parse = self._grew
+                facts.on_unparsed = functools.partial(self._unparsed, f.path)
         self._facts[f.path] = facts
         return facts
 
@@ -245,6 +269,10 @@ class Project:
 
     def _grew(self, chars: int) -> None:
         self._parsed_chars += chars
+
+    def _unparsed(self, path: Path, problem: Unreadable) -> None:
+        if self._deps is not None:
+            self._deps.unparsed.setdefault(path, problem)
 
     def parsed(self) -> Iterator[ModuleFacts]:
         for facts in list(self._facts.values()):

@@ -234,3 +234,25 @@ def test_json_report_is_the_same_in_parts(tmp_path: Path, monkeypatch: pytest.Mo
     parts = report()
     _whole(monkeypatch)
     assert json.loads(parts) and report() == parts
+
+
+LIBCST_REFUSES = "    x = " + " ".join(['"a"'] * 10_000) + "\n"  # Python parses it; libcst gives up
+
+
+def test_a_part_libcst_cannot_parse_is_min999_where_it_is_asked_about(tmp_path: Path) -> None:
+    """A module's unparsed parts are never parsed, so a part libcst refuses
+    is reported (MIN999, at its place) only when an analysis needs it; the
+    other parts of that module are analysed as usual."""
+    (tmp_path / "asked.py").write_text(
+        "from transport import disclose\n\n\ndef handler(user):\n    disclose({'email': user.email})\n"
+        + LIBCST_REFUSES)
+    (tmp_path / "unasked.py").write_text(
+        "from transport import disclose\n\n\ndef handler(user):\n    disclose({'email': user.email})\n\n\n"
+        "def unrelated():\n" + LIBCST_REFUSES)
+    config = find_config(tmp_path)
+    found, _ = analyse(collect([str(tmp_path)], config), tmp_path, config.load_policy())
+    codes = {Path(path).name: sorted({f.code for f in fs}) for path, fs in found.items()}
+    assert "MIN999" in codes["asked.py"]
+    assert "MIN999" not in codes["unasked.py"] and "MIN101" in codes["unasked.py"]
+    problem = next(f for f in found[str(tmp_path / "asked.py")] if f.code == "MIN999")
+    assert problem.line >= 4 and "although Python can" in problem.message
