@@ -1407,7 +1407,7 @@ def parser() -> argparse.ArgumentParser:
         description="Measure minlint against the targets of issue 6 and print PASS/FAIL for each. "
         "Downloads pinned sdists (Django, djangorestframework, matrix-synapse) into the cache "
         "folder once; builds the worst-case trees under it on every run.",
-        epilog="A full run takes about 50 minutes on 2 cores (the Django-based worst case dominates). "
+        epilog="A full run takes about 30 minutes on 2 cores (flake8 on the real trees and the growth trees dominate). "
         "Numbers are whole-process wall times (medians); memory is the peak over the process tree, "
         "sampled from /proc.",
     )

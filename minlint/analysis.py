@@ -161,13 +161,15 @@ class Analysis:
         """A cheap, conservative pre-scan: can a call in *fn* be a disclosure?
         Only a call that names a sink, passes a sink as an argument, calls
         the result of ``partial(...)`` or ``getattr(...)``, or calls a name
-        that may be bound to a sink: a module constant, a name imported from
-        a checked module that assigns or re-exports it (read off its text: no
-        parse), or a name assigned here when the function names something a
-        sink can come from (a sink, ``partial``, ``getattr``, a constant or
-        an import). Everything else cannot reach ``_indirect_sink``'s
-        answer. One walk, over what the CFG of *fn* holds (nested
-        definitions are scopes of their own)."""
+        ``_indirect_sink`` can follow to a sink: a module constant, an
+        imported name whose lookup can end at such a constant
+        (``Project.may_bind``: no parse of the modules' definitions), or a
+        name assigned here a value of a shape it follows (``_shapes``: a
+        sink's name, ``partial``/``getattr``'s result, a constant, an import,
+        another local). Everything else cannot reach its answer. One walk,
+        over what the CFG of *fn* holds (nested definitions are scopes of
+        their own). ``_may_disclose_in`` asks the same of ``ast``, for a
+        whole part of a module before it is parsed."""
         if fn.node is None:
             return True  # the module's own level: its CFG skips every def, it is cheap
         module = fn.module

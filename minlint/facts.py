@@ -167,18 +167,17 @@ class ModuleFacts:
     # -- lookups (each parses only the parts that can define the name) -------
     def toplevel_named(self, name: str) -> Function | None:
         """The module-level function *name* (the last definition wins)."""
-        self._load(lambda p: p.name == name)
-        found = None
-        for chunk in self._parsed():
-            found = chunk.toplevel.get(name, found)
-        return found
+        return self._last_named(name, name, lambda c: c.toplevel)
 
     def function_named(self, qualname: str) -> Function | None:
-        head = qualname.partition(".")[0]
+        return self._last_named(qualname.partition(".")[0], qualname, lambda c: c.functions)
+
+    def _last_named(self, head: str, key: str, table: Callable[[Chunk], dict[str, Function]]) -> Function | None:
+        # every qualname a part defines starts with the part's name
         self._load(lambda p: p.name == head)
         found = None
         for chunk in self._parsed():
-            found = chunk.functions.get(qualname, found)
+            found = table(chunk).get(key, found)
         return found
 
     def class_named(self, name: str) -> ClassFacts | None:
@@ -210,29 +209,28 @@ class ModuleFacts:
     @property
     def functions(self) -> dict[str, Function]:
         """Every function by qualname (parses the whole module)."""
-        self._load(lambda p: True)
-        merged: dict[str, Function] = {}
-        for chunk in self._parsed():
-            merged.update(chunk.functions)
-        return merged
+        return self._merged(lambda c: c.functions)
 
     @property
     def toplevel(self) -> dict[str, Function]:
         """Module-level functions by name (parses the whole module)."""
-        self._load(lambda p: True)
-        merged: dict[str, Function] = {}
-        for chunk in self._parsed():
-            merged.update(chunk.toplevel)
-        return merged
+        return self._merged(lambda c: c.toplevel)
 
     @property
     def classes(self) -> dict[str, ClassFacts]:
-        """Classes by name (parses the whole module)."""
+        """Classes by name (parses the whole module; the first wins, as in ``class_named``)."""
         self._load(lambda p: True)
         merged: dict[str, ClassFacts] = {}
         for chunk in self._parsed():
             for name, cls in chunk.classes.items():
                 merged.setdefault(name, cls)
+        return merged
+
+    def _merged(self, table: Callable[[Chunk], dict[str, Function]]) -> dict[str, Function]:
+        self._load(lambda p: True)
+        merged: dict[str, Function] = {}
+        for chunk in self._parsed():
+            merged.update(table(chunk))  # in source order: the last definition wins
         return merged
 
     def body(self) -> tuple[cst.BaseStatement, ...]:

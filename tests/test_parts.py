@@ -22,7 +22,6 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from minlint.checks import RULES
 from minlint.chunks import split
 from minlint.config import find_config
 from minlint.engine import analyse, collect
@@ -30,6 +29,7 @@ from minlint.facts import ModuleFacts, read_module
 from minlint.index import Project
 from minlint.nodes import children
 from tests.support import REPO, run_case
+from tests.test_rule_cases import CASES
 
 TRICKY = [
     "",
@@ -168,14 +168,6 @@ def test_acceptance_projects_find_the_same_in_parts(tmp_path: Path, monkeypatch:
     whole, _ = analyse(files, root, config.load_policy())
     assert parts == whole
     assert sum(len(v) for v in parts.values()) >= 10
-
-
-CASES = [
-    pytest.param(rule, kind, source, id=f"{type(rule).__name__}-{kind}-{i}")
-    for rule in RULES
-    for kind in ("VALID", "INVALID")
-    for i, source in enumerate(getattr(rule, kind))
-]
 
 
 @pytest.mark.parametrize(("rule", "kind", "source"), CASES)
