@@ -113,6 +113,26 @@ class Exporter:
         go = disclose
         go({"email": user.email})
 ''', "MIN1"),
+    T("lambda-at-module-level", "", '''
+from transport import disclose
+
+handler = lambda user: disclose({"email": user.email})
+''', "MIN1"),
+    T("conditional-def-in-try", "", '''
+from transport import disclose
+
+try:
+    from fast import handler
+except ImportError:
+    def handler(user):
+        disclose({"email": user.email})
+''', "MIN1"),
+    T("disclosure-in-a-default", "", '''
+from transport import disclose
+
+def handler(user, sent=disclose({"email": CURRENT.email})):
+    return sent
+''', "MIN1"),
     T("renamed-import", "", '''
 from transport import disclose as hand_over
 

@@ -339,6 +339,16 @@ def handler(user):
     if (e := user.email):  # expect: MIN101
         disclose({"ip": e})
 ''', "MIN1"),
+    T("walrus-alias-in-comprehension", "a sink bound by `:=` in a comprehension's condition and called "
+      "in its element", '''
+from transport import disclose
+
+def handler(users):
+    return [send({"email": u.email}) for u in users if (send := disclose)]  # expect: MIN101
+''', "MIN1", status=MISSED,
+      note="the name bound by `:=` inside the comprehension is not followed to the call in its "
+           "element (a run without the pre-scans misses it too); fix: _indirect_sink (analysis.py) "
+           "should look for walrus bindings in the enclosing comprehension's clauses"),
     T("conditional-expression", "a conditional expression (`user.ip if x else user.email`)", '''
 def handler(user, short):
     disclose({"ip": user.ip if short else user.email})  # expect: MIN101
