@@ -11,7 +11,7 @@ every expression; the lookups answer what the whole module's tree would.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,10 +126,22 @@ class ModuleFacts:
         self.imports = Imports(module=name, is_package=path.name == "__init__.py")
         self.constants: dict[str, list[cst.BaseExpression]] = {}
         self.chunks = [Chunk(p) for p in parts]
+        # which parts a lookup must look at, in source order: those that can
+        # define the name, and the runs of statements (conditional definitions)
+        self._runs = [c for c in self.chunks if c.part.name is None]
+        self._named: dict[str, list[Chunk]] = {}
+        self._filing: dict[str, list[Chunk]] = {}  # class name -> the parts that file a class under it
+        for chunk in self.chunks:
+            if chunk.part.name is not None:
+                self._named.setdefault(chunk.part.name, []).append(chunk)
+            for name in chunk.part.classes:
+                self._filing.setdefault(name, []).append(chunk)
+        self._order = {id(c): i for i, c in enumerate(self.chunks)}
+        self._chunk_of: dict[int, Chunk] = {}  # id(node) -> its part, for the parts indexed so far
+        self._indexed: set[int] = set()  # ids of the parts in _chunk_of
         self.module_function: Function | None = Function("<module>", self, None)
         self.parsed_chars = 0  # characters of the parts parsed so far
         self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
-        self._last_hit: Chunk | None = None  # see chunk_of
         # told each part asked about that libcst cannot parse (each time it is asked about)
         self.on_unparsed: Callable[[Unreadable], None] | None = None
 
@@ -174,19 +186,31 @@ class ModuleFacts:
 
     def _last_named(self, head: str, key: str, table: Callable[[Chunk], dict[str, Function]]) -> Function | None:
         # every qualname a part defines starts with the part's name
-        self._load(lambda p: p.name == head)
         found = None
-        for chunk in self._parsed():
+        for chunk in self._candidates(self._named.get(head, ())):
             found = table(chunk).get(key, found)
         return found
 
     def class_named(self, name: str) -> ClassFacts | None:
         """The class filed under *name* (nested classes too; the first wins)."""
-        self._load(lambda p: name in p.classes)
-        for chunk in self._parsed():
+        for chunk in self._candidates(self._filing.get(name, ())):
             if name in chunk.classes:
                 return chunk.classes[name]
         return None
+
+    def _candidates(self, named: Iterable[Chunk]) -> list[Chunk]:
+        """*named* (parsed now if need be) and the runs of statements, parsed,
+        in source order."""
+        for chunk in named:
+            if chunk.tree is None:
+                if chunk.failed is None:
+                    self._parse(chunk)
+                elif self.on_unparsed is not None:
+                    self.on_unparsed(chunk.failed)
+        got = [c for c in (*self._runs, *named) if c.tree is not None]
+        if named and self._runs:
+            got.sort(key=lambda c: self._order[id(c)])
+        return got
 
     def functions_where(self, wanted: Callable[[Part], bool]) -> list[Function]:
         """``functions.values()`` less the functions all of whose definitions
@@ -258,13 +282,20 @@ class ModuleFacts:
         return self.positions.start(node)[0]
 
     def chunk_of(self, node: cst.CSTNode) -> Chunk | None:
-        # the part asked about last first: findings come in runs from one function
-        last = self._last_hit
-        if last is not None and last.positions.holds(node):
-            return last
+        found = self._chunk_of.get(id(node))
+        if found is not None:
+            return found
         for chunk in self.chunks:
-            if chunk.tree is not None and chunk is not last and chunk.positions.holds(node):
-                self._last_hit = chunk
+            if chunk.tree is None or id(chunk) in self._indexed:
+                continue
+            units = chunk.positions.units()
+            if units is None:  # ast and libcst disagree: asked of the part itself
+                if chunk.positions.holds(node):
+                    return chunk
+                continue
+            self._indexed.add(id(chunk))
+            self._chunk_of.update(dict.fromkeys(units, chunk))
+            if id(node) in units:
                 return chunk
         return None
 

@@ -134,6 +134,10 @@ class Positions:
             self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self._text))]
         return self._line_starts
 
+    def units(self) -> dict[int, _Unit] | None:
+        """Every code node's id -> the statement it is generated with (None: see ``_units``)."""
+        return self._units()
+
     def _units(self) -> dict[int, _Unit] | None:
         """Every code node's id -> the statement it is generated with; None
         when ``ast`` and libcst do not agree on the statements."""
