@@ -137,6 +137,7 @@ class ModuleFacts:
             for name in chunk.part.classes:
                 self._filing.setdefault(name, []).append(chunk)
         self._order = {id(c): i for i, c in enumerate(self.chunks)}
+        self._run_heads: dict[str, list[Chunk]] | None = None  # see _runs_defining
         self._chunk_of: dict[int, Chunk] = {}  # id(node) -> its part, for the parts indexed so far
         self._indexed: set[int] = set()  # ids of the parts in _chunk_of
         self.module_function: Function | None = Function("<module>", self, None)
@@ -187,30 +188,42 @@ class ModuleFacts:
     def _last_named(self, head: str, key: str, table: Callable[[Chunk], dict[str, Function]]) -> Function | None:
         # every qualname a part defines starts with the part's name
         found = None
-        for chunk in self._candidates(self._named.get(head, ())):
+        for chunk in self._candidates(self._named.get(head, ()), head):
             found = table(chunk).get(key, found)
         return found
 
     def class_named(self, name: str) -> ClassFacts | None:
         """The class filed under *name* (nested classes too; the first wins)."""
-        for chunk in self._candidates(self._filing.get(name, ())):
+        for chunk in self._candidates(self._filing.get(name, ()), name):
             if name in chunk.classes:
                 return chunk.classes[name]
         return None
 
-    def _candidates(self, named: Iterable[Chunk]) -> list[Chunk]:
-        """*named* (parsed now if need be) and the runs of statements, parsed,
-        in source order."""
+    def _candidates(self, named: Iterable[Chunk], head: str) -> list[Chunk]:
+        """*named* (parsed now if need be) and the runs of statements that
+        define something under *head*, parsed, in source order."""
         for chunk in named:
             if chunk.tree is None:
                 if chunk.failed is None:
                     self._parse(chunk)
                 elif self.on_unparsed is not None:
                     self.on_unparsed(chunk.failed)
-        got = [c for c in (*self._runs, *named) if c.tree is not None]
-        if named and self._runs:
+        runs = self._runs_defining().get(head, ())
+        got = [c for c in (*runs, *named) if c.tree is not None]
+        if named and runs:
             got.sort(key=lambda c: self._order[id(c)])
         return got
+
+    def _runs_defining(self) -> dict[str, list[Chunk]]:
+        """The runs of statements (parsed with the module) by the first name
+        of each function and class they define."""
+        if self._run_heads is None:
+            self._run_heads = {}
+            for run in self._runs:
+                heads = {q.partition(".")[0] for q in run.functions} | set(run.toplevel) | set(run.classes)
+                for head in heads:
+                    self._run_heads.setdefault(head, []).append(run)
+        return self._run_heads
 
     def functions_where(self, wanted: Callable[[Part], bool]) -> list[Function]:
         """``functions.values()`` less the functions all of whose definitions

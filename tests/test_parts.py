@@ -248,3 +248,27 @@ def test_a_part_libcst_cannot_parse_is_min999_where_it_is_asked_about(tmp_path: 
     assert "MIN999" not in codes["unasked.py"] and "MIN101" in codes["unasked.py"]
     problem = next(f for f in found[str(tmp_path / "asked.py")] if f.code == "MIN999")
     assert problem.line >= 4 and "although Python can" in problem.message
+
+
+def test_a_lookup_looks_only_at_the_parts_that_can_define_the_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module of many definitions between statements must not make every
+    lookup walk every part (it made a 3,000-function module quadratic)."""
+    text = "".join(f"K_{i} = {i}\n\ndef f_{i}():\n    return {i}\n\n" for i in range(300))
+    text += "if K_1:\n    def f_7():\n        return 0\n"
+    module = _read(text)
+    seen: list[int] = []
+    real = ModuleFacts._candidates
+
+    def spy(self: ModuleFacts, named: Any, head: str) -> list[Any]:
+        got = real(self, named, head)
+        seen.append(len(got))
+        return got
+
+    monkeypatch.setattr(ModuleFacts, "_candidates", spy)
+    for i in range(300):
+        assert module.toplevel_named(f"f_{i}") is not None
+    assert max(seen) == 2 and seen[7] == 2 and seen.count(1) == 299  # f_7: its part and the run redefining it
+    whole = _read(text, whole=True)
+    got = module.toplevel_named("f_7")
+    assert got is not None and got.node is not None
+    assert module.code_for(got.node) == whole.tree.code_for_node(whole.toplevel["f_7"].node)  # type: ignore[arg-type]
