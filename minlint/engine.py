@@ -310,9 +310,9 @@ def _collections_by_hand() -> Iterator[None]:
 
     Every libcst node is a tracked container, so the collector's automatic
     passes walk the held trees again and again as new ones are built: on the
-    Django-based worst case they were 45% of the run. Instead, after each
-    seed one collection looks at what that seed built and the survivors are
-    frozen (moved where collections do not look). A forgotten tree is freed
+    Django-based worst case they were 45% of the run. Instead, every
+    ``COLLECT_EVERY`` seeds one collection looks at what those seeds built
+    and the survivors are frozen (moved where collections do not look). A forgotten tree is freed
     by reference counting (`ModuleFacts.release`), so little garbage can hide
     among frozen objects; a full collection every few budgets' worth of
     forgotten source bounds it anyway."""

@@ -167,12 +167,17 @@ class ModuleFacts:
 
     def _load(self, wanted: Callable[[Part], bool]) -> None:
         for chunk in self.chunks:
-            if chunk.tree is not None or not wanted(chunk.part):
-                continue
-            if chunk.failed is None:
-                self._parse(chunk)
-            elif self.on_unparsed is not None:
-                self.on_unparsed(chunk.failed)
+            if chunk.tree is None and wanted(chunk.part):
+                self._ensure(chunk)
+
+    def _ensure(self, chunk: Chunk) -> None:
+        """Parse *chunk* if it is not yet; one libcst refuses is reported each time it is asked about."""
+        if chunk.tree is not None:
+            return
+        if chunk.failed is None:
+            self._parse(chunk)
+        elif self.on_unparsed is not None:
+            self.on_unparsed(chunk.failed)
 
     def _parsed(self) -> Iterator[Chunk]:
         return (c for c in self.chunks if c.tree is not None)
@@ -203,11 +208,7 @@ class ModuleFacts:
         """*named* (parsed now if need be) and the runs of statements that
         define something under *head*, parsed, in source order."""
         for chunk in named:
-            if chunk.tree is None:
-                if chunk.failed is None:
-                    self._parse(chunk)
-                elif self.on_unparsed is not None:
-                    self.on_unparsed(chunk.failed)
+            self._ensure(chunk)
         runs = self._runs_defining().get(head, ())
         got = [c for c in (*runs, *named) if c.tree is not None]
         if named and runs:

@@ -293,8 +293,7 @@ class Project:
             self._deps.files.add(f.path)
         return self.texts.get(f.path)
 
-    def may_bind(self, qualified: str, constant: Callable[[ModuleFacts, str], bool] = lambda m, w: True,
-                 depth: int = 0) -> bool:
+    def may_bind(self, qualified: str, constant: Callable[[ModuleFacts, str], bool], depth: int = 0) -> bool:
         """Whether the qualified name, looked up as ``resolve_qualified``
         does, can end at a module constant: the only binding through which a
         called name can be a sink (``Analysis._indirect_sink``). A module's
