@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minlint.config import ALWAYS_EXCLUDED
+from minlint.project.config import ALWAYS_EXCLUDED
 
 # -- what is measured ---------------------------------------------------------------
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from minlint.cli import main
+from minlint.frontends.cli import main
 
 sys.exit(main())

@@ -10,8 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from minlint.config import Config, find_config
-from minlint.engine import check
+from minlint.project.config import Config, find_config
+from minlint.run.engine import check
 
 EXPECT = re.compile(r"#\s*expect(?P<next>-next)?:\s*(?P<codes>[A-Z]+[0-9]+(?:[ ,]+[A-Z]+[0-9]+)*)")
 REPO = Path(__file__).resolve().parent.parent

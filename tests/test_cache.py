@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from minlint import engine
-from minlint.config import find_config
+from minlint.project.config import find_config
+from minlint.run import engine
 
 HANDLER = textwrap.dedent('''
     from app.payloads import build
@@ -134,7 +134,7 @@ def test_a_run_answered_from_the_cache_never_loads_libcst(project: Path) -> None
     """Importing libcst is most of a warm run's time (an editor's save, a
     pre-commit hook): only the analysis of a seed may load it."""
     (project / "app" / "leak.py").write_text('def leak(user):\n    disclose({"email": user.email})\n')
-    probe = ("import sys\nfrom minlint.cli import main\nrc = main(['check', '.'])\n"
+    probe = ("import sys\nfrom minlint.frontends.cli import main\nrc = main(['check', '.'])\n"
              "print(rc, 'libcst' in sys.modules)\n")
     first = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)
     second = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)

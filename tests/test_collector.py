@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from minlint import engine
-from minlint.config import find_config
-from minlint.index import Project
+from minlint.project.config import find_config
+from minlint.project.index import Project
+from minlint.run import engine
 
 MODULE = """\
 from helpers import disclose

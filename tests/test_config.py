@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from minlint.config import Config, ConfigError, find_config
-from minlint.policy import PolicyError
+from minlint.policy.pack import PolicyError
+from minlint.project.config import Config, ConfigError, find_config
 
 
 def project(folder: Path, table: str, *, header: str = "[tool.minlint]\n") -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minlint.countries import country_code
+from minlint.policy.countries import country_code
 
 
 @pytest.mark.parametrize(

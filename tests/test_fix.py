@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from minlint import fix
-from minlint.cli import main
+from minlint.fix import edits as fix
+from minlint.frontends.cli import main
 from tests.support import expectations
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fix"
@@ -182,13 +182,13 @@ _spec = importlib.machinery.PathFinder.find_spec(
 if _spec is not None and _spec.loader is not None:
     _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
 
-import minlint.fix
+import minlint.fix.edits
 
 def _edit(path: Path) -> None:
     with open(path, "ab") as f:
         f.write(b"# saved by an editor meanwhile\\n")
 
-minlint.fix._before_replace = _edit
+minlint.fix.edits._before_replace = _edit
 '''
 
 

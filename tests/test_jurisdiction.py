@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from minlint.config import Config
-from minlint.engine import check
+from minlint.project.config import Config
+from minlint.run.engine import check
 from tests.support import expectations
 
 PACK = """

@@ -1,4 +1,4 @@
-"""minlint.nodes.children against libcst's own ``children``, minus layout."""
+"""minlint.parse.nodes.children against libcst's own ``children``, minus layout."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from minlint.nodes import children
+from minlint.parse.nodes import children
 
 ROOT = Path(__file__).resolve().parents[1]
 

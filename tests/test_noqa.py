@@ -1,4 +1,4 @@
-"""Tests for minlint.noqa: flake8's `# noqa` semantics plus MIN901 (SPEC 2.5).
+"""Tests for minlint.run.noqa: flake8's `# noqa` semantics plus MIN901 (SPEC 2.5).
 
 The table below is checked twice: against what we expect, and against what
 real flake8 does with the same comments (a tiny local flake8 plugin reports
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from minlint.findings import Finding
-from minlint.noqa import Suppression, apply, scan, unreasoned
+from minlint.core.findings import Finding
+from minlint.run.noqa import Suppression, apply, scan, unreasoned
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,12 +22,12 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from minlint.chunks import split
-from minlint.config import find_config
-from minlint.engine import analyse, collect
-from minlint.facts import ModuleFacts, read_module
-from minlint.index import Project
-from minlint.nodes import children
+from minlint.facts.module import ModuleFacts, read_module
+from minlint.parse.chunks import split
+from minlint.parse.nodes import children
+from minlint.project.config import find_config
+from minlint.project.index import Project
+from minlint.run.engine import analyse, collect
 from tests.support import REPO, run_case
 from tests.test_rule_cases import CASES
 
@@ -208,7 +208,7 @@ def test_what_no_disclosure_reaches_is_never_parsed(tmp_path: Path, monkeypatch:
 
 def test_json_report_is_the_same_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the whole CLI path, messages included (they print code through code_for)."""
-    from minlint.cli import main
+    from minlint.frontends.cli import main
 
     root = tmp_path / "defaults"
     shutil.copytree(REPO / "tests" / "fixtures" / "acceptance" / "defaults", root)

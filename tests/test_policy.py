@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from minlint.policy import (
+from minlint.policy.pack import (
     DEFAULT_PACK,
     Policy,
     PolicyError,
@@ -699,7 +699,7 @@ def test_default_pack_found_in_installed_wheel(tmp_path: Path) -> None:
     done = run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)])
     assert done.returncode == 0, done.stderr
     script = (
-        "import minlint.policy as m; from pathlib import Path; "
+        "import minlint.policy.pack as m; from pathlib import Path; "
         "p = m.load_policy('telegram-2018', Path('.')); "
         "print(p.name); print(p.files[0]); print(m.__file__); print(m.pack_names())"
     )

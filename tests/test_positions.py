@@ -9,9 +9,9 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from minlint.nodes import children
-from minlint.positions import Positions
-from minlint.source import parse
+from minlint.parse.nodes import children
+from minlint.parse.positions import Positions
+from minlint.parse.source import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 

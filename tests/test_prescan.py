@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from minlint.analysis import Analysis
-from minlint.index import Project
+from minlint.analysis.disclosures import Analysis
+from minlint.project.index import Project
 from tests.robustness.test_evasion import TRICKS, T, Trick, run_trick
 
 CASES = [
@@ -174,8 +174,8 @@ def test_the_prescans_skip_calls_that_cannot_reach_a_sink(tmp_path: Path) -> Non
     constant built by another call, of a local bound to a plain call's
     result, of a call's result: none can be a sink, so the function's part
     is not even parsed (and its tree would say the same)."""
-    from minlint.config import find_config
-    from minlint.engine import collect
+    from minlint.project.config import find_config
+    from minlint.run.engine import collect
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("from pkg.impl import (\n    Query,\n    lazy_text,\n)\n")

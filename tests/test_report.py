@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from minlint import __version__, codes
-from minlint.codes import CODES
-from minlint.findings import Finding
+from minlint import __version__
+from minlint.core import codes
+from minlint.core.codes import CODES
+from minlint.core.findings import Finding
 from minlint.report import FORMATS, render, sarif, summary
 from minlint.report import github as gh
-from minlint.ruledocs import DOCS_URL
+from minlint.report.ruledocs import DOCS_URL
 
 SCHEMA_PATH = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 

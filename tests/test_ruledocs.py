@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from minlint import ruledocs
-from minlint.codes import CODES
-from minlint.explain import explain
+from minlint.core.codes import CODES
+from minlint.report import ruledocs
+from minlint.report.explain import explain
 
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Options", "How to suppress"]
 # The MIN10x pages also spell out the SPEC §2.2 forms.
@@ -82,8 +82,8 @@ def test_examples_trigger_their_code_and_fixes_are_clean(
 ) -> None:
     # The pages promise that "Example" triggers the rule and "Use instead" does
     # not; hold them to it with the real engine and the default policy.
-    engine = pytest.importorskip("minlint.engine")
-    from minlint.config import find_config
+    engine = pytest.importorskip("minlint.run.engine")
+    from minlint.project.config import find_config
 
     found: dict[str, list[str]] = {}
     for title in ("Example", "Use instead"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from minlint.nodes import uses_in
+from minlint.parse.nodes import uses_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,7 +93,7 @@ def _roots(tree: cst.Module) -> list[tuple[str, list[cst.CSTNode]]]:
 
 def _sources() -> list[tuple[str, str]]:
     lib = Path(sys.modules["ast"].__file__ or "").parent
-    files = [lib / "argparse.py", lib / "dataclasses.py", *sorted((ROOT / "minlint").glob("*.py"))]
+    files = [lib / "argparse.py", lib / "dataclasses.py", *sorted((ROOT / "minlint").rglob("*.py"))]
     return [("sample", SAMPLE)] + [(p.name, p.read_text(encoding="utf-8")) for p in files]
 
 

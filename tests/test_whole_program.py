@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from minlint.config import Config
-from minlint.engine import check
-from minlint.index import module_name
+from minlint.project.config import Config
+from minlint.project.index import module_name
+from minlint.run.engine import check
 from tests.support import expectations
 
 CHECKS = """\

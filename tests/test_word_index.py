@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from minlint import index
-from minlint.config import find_config
-from minlint.engine import collect
+from minlint.project import index
+from minlint.project.config import find_config
+from minlint.run.engine import collect
 
 WORDS = ["send", "sender", "_send", "send_2", "naïve", "x", "disclose", "Σ", "absent", "re", "f", "ip",
          *[f"helper_{i}" for i in range(40)]]

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 if TYPE_CHECKING:
-    from minlint.analysis import Analysis, Disclosure
-    from minlint.facts import ModuleFacts
+    from minlint.analysis.disclosures import Analysis, Disclosure
+    from minlint.facts.module import ModuleFacts
 
 
 @dataclass(frozen=True)

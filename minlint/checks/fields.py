@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from minlint.checks.base import Raw, Rule, where
-from minlint.policy import normalise_field
-from minlint.positions import Lazy
+from minlint.parse.positions import Lazy
+from minlint.policy.pack import normalise_field
 
 if TYPE_CHECKING:
-    from minlint.analysis import Analysis, Disclosure
+    from minlint.analysis.disclosures import Analysis, Disclosure
 
 
 class FieldRule(Rule):
@@ -247,6 +247,6 @@ def handler(user):
 
 
 def _ctx(disclosure: Disclosure):  # type: ignore[no-untyped-def]
-    from minlint.payload import Ctx
+    from minlint.analysis.payload import Ctx
 
     return Ctx(disclosure.fn, disclosure.node)

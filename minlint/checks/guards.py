@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from minlint.checks.base import Raw, Rule, scope_of, where
 
 if TYPE_CHECKING:
-    from minlint.analysis import Analysis, Disclosure
+    from minlint.analysis.disclosures import Analysis, Disclosure
 
 
 class GuardRule(Rule):

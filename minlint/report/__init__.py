@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from minlint.findings import Finding
+from minlint.core.findings import Finding
 from minlint.report import github, jsonfmt, sarif, text
 
 FORMATS = ("text", "json", "sarif", "github")

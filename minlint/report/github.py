@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from minlint.codes import describe
-from minlint.findings import Finding
+from minlint.core.codes import describe
+from minlint.core.findings import Finding
 from minlint.report.sarif import relative_path
 
 # Workflow commands have three annotation levels; SARIF has "note" where

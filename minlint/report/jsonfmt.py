@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from minlint.findings import Finding
+from minlint.core.findings import Finding
 
 
 def render(findings: Sequence[Finding], root: Path | None = None) -> str:

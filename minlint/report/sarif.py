@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from minlint import __version__
-from minlint.codes import CODES, Code, describe
-from minlint.findings import Finding
-from minlint.ruledocs import NoPage, absolute_links, page, plain_links, section, url
+from minlint.core.codes import CODES, Code, describe
+from minlint.core.findings import Finding
+from minlint.report.ruledocs import NoPage, absolute_links, page, plain_links, section, url
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/minlint/minlint"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from minlint.findings import Finding
+from minlint.core.findings import Finding
 
 
 def line(finding: Finding) -> str:

@@ -1,7 +1,7 @@
 """Broken policy packs and broken ``[tool.minlint]`` tables, through the real CLI (issue #8).
 
 Each case writes a small project into a temporary folder and runs the CLI's
-entry point (``minlint.cli:main``, what the ``minlint`` script calls) there;
+entry point (``minlint.frontends.cli:main``, what the ``minlint`` script calls) there;
 a sample of the cases also runs as a separate process, ``python -m minlint``,
 exactly as a user runs it. The contract (SPEC 3, 5): exit status 2, exactly
 one line on stderr, naming the file and the key that is wrong, and never a
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from minlint.cli import main
+from minlint.frontends.cli import main
 from tests.support import minlint
 
 APP = 'def handler(request, user):\n    disclose({"ip": user.ip})\n'

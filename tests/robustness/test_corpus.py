@@ -48,7 +48,7 @@ from pathlib import Path
 
 import pytest
 
-from minlint.config import ALWAYS_EXCLUDED
+from minlint.project.config import ALWAYS_EXCLUDED
 from tests.support import REPO
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -127,7 +127,7 @@ def _error_line(path: Path) -> int | None:
 
 
 def _libcst_accepts(path: Path) -> bool:
-    from minlint.source import Unreadable, parse_module, read_text
+    from minlint.parse.source import Unreadable, parse_module, read_text
 
     try:
         parse_module(read_text(path))
@@ -196,7 +196,7 @@ def audit(name: str, root: Path, *args: str, exclude: tuple[str, ...] = (), time
             result.suppressed[path] = bad[path]
             missing.remove(path)
             continue
-        # minlint.source lets libcst's verdict win over this interpreter's ast for
+        # minlint.parse.source lets libcst's verdict win over this interpreter's ast for
         # plain grammar errors (newer syntax such as `type X = int` on 3.11)
         if _libcst_accepts(root / path):
             result.newer_syntax[path] = bad[path]
@@ -360,7 +360,7 @@ def test_unreadable_survives_pickling() -> None:
     """Worker processes send MIN999s back pickled (engine._syntax_job, --jobs > 1)."""
     import pickle
 
-    from minlint.source import Unreadable
+    from minlint.parse.source import Unreadable
 
     back = pickle.loads(pickle.dumps(Unreadable(2, 3, "syntax error: invalid syntax")))
     assert (back.line, back.column, back.reason) == (2, 3, "syntax error: invalid syntax")

@@ -85,7 +85,7 @@ def test_same_text_and_summary_across_seeds(tmp_path: Path) -> None:
 
 
 def _scaled(tmp_path: Path) -> Path:
-    from minlint import engine
+    from minlint.run import engine
 
     root = tmp_path / "scaled"
     shutil.copytree(FIXTURES / "defaults", root)
@@ -116,8 +116,8 @@ def test_workers_started_either_way_find_what_one_process_finds(
     findings of one process."""
     import multiprocessing
 
-    from minlint import engine
-    from minlint.config import find_config
+    from minlint.project.config import find_config
+    from minlint.run import engine
 
     root = _scaled(tmp_path)
     config = find_config(root)
@@ -145,8 +145,8 @@ def test_forgetting_every_tree_between_seeds_changes_no_finding(
     and parsed again when a later seed needs them: with a budget of nothing,
     every module is parsed again for every seed, and the findings are those
     of a run that keeps everything."""
-    from minlint import engine
-    from minlint.config import find_config
+    from minlint.project.config import find_config
+    from minlint.run import engine
 
     root = _scaled(tmp_path)
     config = find_config(root)
@@ -161,9 +161,9 @@ def test_forgetting_every_tree_between_seeds_changes_no_finding(
 
 
 def test_trim_forgets_the_least_recently_used_trees_and_what_came_from_them(tmp_path: Path) -> None:
-    from minlint.config import find_config
-    from minlint.engine import collect
-    from minlint.index import Project
+    from minlint.project.config import find_config
+    from minlint.project.index import Project
+    from minlint.run.engine import collect
 
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.py").write_text(f"def {name}():\n    return {name}_helper()\n\n\ndef {name}_helper():\n"

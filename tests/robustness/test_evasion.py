@@ -37,8 +37,8 @@ if __name__ == "__main__":  # run as a script to regenerate docs/evasion.md
 
 import pytest
 
-from minlint.config import Config
-from minlint.engine import check
+from minlint.project.config import Config
+from minlint.run.engine import check
 from tests.support import REPO, expectations
 
 CAUGHT = "caught"

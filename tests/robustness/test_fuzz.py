@@ -11,7 +11,7 @@ makes the file a disclosure candidate and sends it through libcst, the CFGs,
 the payload analysis and every rule.
 
 Allowed outcomes: findings (any codes, MIN999 included) or none. Never an
-exception, from ``minlint.engine.check`` nor from the flake8 plugin
+exception, from ``minlint.run.engine.check`` nor from the flake8 plugin
 (``MinlintChecker(tree, filename).run()`` exhausted).
 
 A short run is part of the default test run (``max_examples`` below); the
@@ -36,10 +36,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from minlint.config import Config
-from minlint.engine import check
-from minlint.findings import Finding
-from minlint.flake8_plugin import MinlintChecker
+from minlint.core.findings import Finding
+from minlint.frontends.flake8 import MinlintChecker
+from minlint.project.config import Config
+from minlint.run.engine import check
 
 # Generated programs such as `1()` make the compiler warn; they are data here, not our code.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
@@ -89,7 +89,7 @@ def seeded(code: str, rng: random.Random) -> str:
 
 
 def run_engine(code: str) -> list[Finding]:
-    """``minlint.engine.check`` on one file holding *code*: findings or an exception (a failure)."""
+    """``minlint.run.engine.check`` on one file holding *code*: findings or an exception (a failure)."""
     with tempfile.TemporaryDirectory(prefix="minlint-fuzz-") as tmp:
         path = Path(tmp) / "case.py"
         path.write_bytes(code.encode("utf-8", "surrogatepass"))

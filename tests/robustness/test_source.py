@@ -1,4 +1,4 @@
-"""minlint.source: reading and parsing files that could crash or hang libcst.
+"""minlint.parse.source: reading and parsing files that could crash or hang libcst.
 
 Every hazard is generated at a size beyond the point where libcst segfaults or
 takes minutes (see the table in ``minlint/source.py``) and goes through
@@ -23,8 +23,8 @@ import libcst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from minlint import source
-from minlint.source import MAX_BYTES, Unreadable, parse_module, read_text
+from minlint.parse import source
+from minlint.parse.source import MAX_BYTES, Unreadable, parse_module, read_text
 
 STDLIB = Path(os.__file__).parent
 
@@ -205,7 +205,7 @@ def test_nesting_python_accepts_parses_on_a_small_caller_stack(tmp_path: Path) -
     script = textwrap.dedent(
         """
         import threading
-        from minlint.source import parse_module
+        from minlint.parse.source import parse_module
 
         brackets = "x = " + "[" * 150 + "1" + "]" * 150 + "\\n"
         blocks = "".join(" " * i + "if a:\\n" for i in range(40)) + " " * 40 + "pass\\n"

@@ -10,16 +10,16 @@ from typing import Any
 
 import libcst as cst
 
-from minlint.cfg import ENTRY
-from minlint.chunks import Part
-from minlint.facts import MARKER, ClassFacts, Function, ModuleFacts
-from minlint.flow import Flow
-from minlint.index import Project
-from minlint.names import identifier, last_name, matches_any
-from minlint.nodes import children
-from minlint.payload import Ctx, Payloads, _string, _yields
-from minlint.policy import Policy, Sink, normalise_field
-from minlint.vocab import Vocabulary, calls_in
+from minlint.analysis.flow import Flow
+from minlint.analysis.payload import Ctx, Payloads, _string, _yields
+from minlint.analysis.vocab import Vocabulary, calls_in
+from minlint.facts.cfg import ENTRY
+from minlint.facts.module import MARKER, ClassFacts, Function, ModuleFacts
+from minlint.facts.names import identifier, last_name, matches_any
+from minlint.parse.chunks import Part
+from minlint.parse.nodes import children
+from minlint.policy.pack import Policy, Sink, normalise_field
+from minlint.project.index import Project
 
 
 @dataclass(frozen=True)
@@ -471,7 +471,7 @@ def _mutated(text: str, name: str) -> bool:
 
 
 def _callee_text(call: cst.Call) -> str:
-    from minlint.names import dotted
+    from minlint.facts.names import dotted
 
     return dotted(call.func) or "<call>"
 

@@ -26,8 +26,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from minlint.countries import country_code
-from minlint.paths import real
+from minlint.core.paths import real
+from minlint.policy.countries import country_code
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -751,7 +751,7 @@ def _rules() -> Traversable:
     except ModuleNotFoundError:
         # A source checkout used without installing: pyproject maps the
         # top-level rules/ folder to minlint.rules only in a built package.
-        return Path(__file__).resolve().parent.parent / "rules"
+        return Path(__file__).resolve().parents[2] / "rules"
 
 
 def pack_names() -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from minlint.codes import CODES, CUSTOM_GUARD_CODES
-from minlint.ruledocs import NoPage, page
+from minlint.core.codes import CODES, CUSTOM_GUARD_CODES
+from minlint.report.ruledocs import NoPage, page
 
 
 def explain(code: str) -> tuple[int, str]:

@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from minlint import __version__, noqa
-from minlint.config import Config, find_config
-from minlint.engine import analyse, collect
-from minlint.findings import Finding
-from minlint.paths import real
+from minlint import __version__
+from minlint.core.findings import Finding
+from minlint.core.paths import real
+from minlint.project.config import Config, find_config
+from minlint.run import noqa
+from minlint.run.engine import analyse, collect
 
 _Key = tuple[str, str, str]
 _RESULTS: dict[_Key, tuple[dict[str, list[Finding]], dict[str, str], dict[Path, str]]] = {}

@@ -20,8 +20,8 @@ from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any, NoReturn
 
-from minlint.paths import real
-from minlint.policy import DEFAULT_PACK, InputError, Policy, describe_toml_error, describe_value, load_policy
+from minlint.core.paths import real
+from minlint.policy.pack import DEFAULT_PACK, InputError, Policy, describe_toml_error, describe_value, load_policy
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from minlint import __version__
-from minlint.config import Config, ConfigError, find_config
-from minlint.policy import PolicyError
+from minlint.policy.pack import PolicyError
+from minlint.project.config import Config, ConfigError, find_config
 
 
 def _codes(value: str) -> list[str]:
@@ -76,11 +76,11 @@ def _config(paths: Sequence[str], args: argparse.Namespace) -> Config:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from minlint.engine import check
     from minlint.report import render, summary
+    from minlint.run.engine import check
 
     if args.fix:
-        from minlint.fix import command as fix_command
+        from minlint.fix.edits import command as fix_command
 
         status = fix_command(args, _config(args.paths, args))
         if args.diff or status == 2:
@@ -90,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
     result = check(args.paths, config, policy, jobs=args.jobs, use_cache=not args.no_cache)
     findings = result.findings
     if args.baseline:
-        from minlint.baseline import filter_new
+        from minlint.run.baseline import filter_new
 
         findings = filter_new(findings, Path(args.baseline))
     root = Path.cwd()
@@ -104,7 +104,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from minlint.explain import explain
+    from minlint.report.explain import explain
 
     status, text = explain(args.code)
     (sys.stdout if status == 0 else sys.stderr).write(text if text.endswith("\n") else text + "\n")
@@ -112,7 +112,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from minlint.engine import UsageError
+    from minlint.run.engine import UsageError
 
     p = parser()
     args = p.parse_args(argv)
@@ -125,19 +125,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args)
         if args.command == "baseline":
-            from minlint.baseline import write_command
+            from minlint.run.baseline import write_command
 
             return write_command(args, _config(args.paths, args))
         if args.command == "lsp":
-            from minlint.lsp import main as lsp_main
+            from minlint.frontends.lsp import main as lsp_main
 
             return lsp_main()
         if args.command == "inventory":
-            from minlint.inventory import command as inventory_command
+            from minlint.inventory.build import command as inventory_command
 
             return inventory_command(args, _config(args.paths, args))
         if args.command == "fix":
-            from minlint.fix import command as fix_command
+            from minlint.fix.edits import command as fix_command
 
             return fix_command(args, _config(args.paths, args))
         p.error(f"unknown command {args.command}")

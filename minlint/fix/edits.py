@@ -41,18 +41,18 @@ from typing import Any, TypeVar
 
 import libcst as cst
 
-from minlint import noqa
-from minlint.analysis import Analysis
+from minlint.analysis.disclosures import Analysis
+from minlint.analysis.payload import Ctx, Item
+from minlint.analysis.vocab import calls_in
 from minlint.checks import Raw
-from minlint.config import Config
-from minlint.engine import NOQA, collect, seed_results
-from minlint.facts import ClassFacts, Function, ModuleFacts
-from minlint.findings import Finding
-from minlint.index import Project, SourceFile
-from minlint.names import dotted, last_name
-from minlint.payload import Ctx, Item
-from minlint.policy import Policy, normalise_field
-from minlint.vocab import calls_in
+from minlint.core.findings import Finding
+from minlint.facts.module import ClassFacts, Function, ModuleFacts
+from minlint.facts.names import dotted, last_name
+from minlint.policy.pack import Policy, normalise_field
+from minlint.project.config import Config
+from minlint.project.index import Project, SourceFile
+from minlint.run import noqa
+from minlint.run.engine import NOQA, collect, seed_results
 
 __all__ = ["FixResult", "Note", "command", "fix_paths"]
 

@@ -35,12 +35,12 @@ from pygls.uris import to_fs_path
 from pygls.workspace.position_codec import PositionCodec
 
 from minlint import __version__
-from minlint.config import Config, ConfigError, find_config
-from minlint.paths import real
-from minlint.policy import PolicyError
+from minlint.core.paths import real
+from minlint.policy.pack import PolicyError
+from minlint.project.config import Config, ConfigError, find_config
 
 if TYPE_CHECKING:
-    from minlint.findings import Finding
+    from minlint.core.findings import Finding
 
 __all__ = ["DEBOUNCE_SECONDS", "MinlintServer", "main"]
 
@@ -60,7 +60,7 @@ def _docs_url() -> str | None:
     # ruledocs ships separately from the server; without it diagnostics simply
     # carry no link rather than the server failing to start.
     try:
-        from minlint.ruledocs import DOCS_URL
+        from minlint.report.ruledocs import DOCS_URL
     except ImportError:
         return None
     return DOCS_URL
@@ -300,11 +300,11 @@ class MinlintServer(LanguageServer):
     def _run_project(
         self, config: Config, members: list[_Doc], codec: PositionCodec, links: bool, outcome: _Outcome
     ) -> None:
-        from minlint import engine
-        from minlint.index import SourceFile
+        from minlint.project.index import SourceFile
+        from minlint.run import engine
 
         try:
-            policy = config.load_policy()  # cached by minlint.policy until a pack file changes
+            policy = config.load_policy()  # cached by minlint.policy.pack until a pack file changes
         except PolicyError as exc:
             for d in members:
                 self._fail(d, exc, codec, outcome)
@@ -336,8 +336,8 @@ class MinlintServer(LanguageServer):
     def _run_untitled(
         self, doc: _Doc, folders: Sequence[Path], codec: PositionCodec, links: bool, outcome: _Outcome
     ) -> None:
-        from minlint import engine
-        from minlint.index import SourceFile
+        from minlint.project.index import SourceFile
+        from minlint.run import engine
 
         base = _absolute(folders[0] if folders else Path.cwd())
         project = self._project(base, folders)

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from minlint.facts import Function, decorator_names
-from minlint.names import known_names, last_name, matches_any
-from minlint.nodes import children
-from minlint.policy import Guard, Policy, Sink
+from minlint.facts.module import Function, decorator_names
+from minlint.facts.names import known_names, last_name, matches_any
+from minlint.parse.nodes import children
+from minlint.policy.pack import Guard, Policy, Sink
 
 BUILTIN_EXITS = ("sys.exit", "os._exit", "exit", "quit", "os.abort")
 

@@ -31,18 +31,19 @@ from typing import Any
 
 import libcst as cst
 
-from minlint import __version__, noqa
-from minlint.analysis import Analysis, Disclosure
-from minlint.cfg import CFG, ENTRY, statement_call
-from minlint.config import Config
-from minlint.engine import collect, syntax_problem
-from minlint.facts import Function, ModuleFacts, decorator_names
-from minlint.flow import Verdict
-from minlint.index import Project
-from minlint.names import dotted, known_names, matches_any
-from minlint.payload import Ctx
-from minlint.policy import Guard, Policy, normalise_field
-from minlint.vocab import calls_in
+from minlint import __version__
+from minlint.analysis.disclosures import Analysis, Disclosure
+from minlint.analysis.flow import Verdict
+from minlint.analysis.payload import Ctx
+from minlint.analysis.vocab import calls_in
+from minlint.facts.cfg import CFG, ENTRY, statement_call
+from minlint.facts.module import Function, ModuleFacts, decorator_names
+from minlint.facts.names import dotted, known_names, matches_any
+from minlint.policy.pack import Guard, Policy, normalise_field
+from minlint.project.config import Config
+from minlint.project.index import Project
+from minlint.run import noqa
+from minlint.run.engine import collect, syntax_problem
 
 SCHEMA_VERSION = "1"
 # Call chains multiply with every shared helper; past these limits the

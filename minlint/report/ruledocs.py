@@ -41,7 +41,7 @@ def url(code: str) -> str:
 
 
 def _source_tree() -> Path:
-    return Path(__file__).resolve().parent.parent / "docs" / "rules"
+    return Path(__file__).resolve().parents[2] / "docs" / "rules"
 
 
 @lru_cache(maxsize=1)

@@ -19,8 +19,8 @@ from collections.abc import Callable
 import libcst as cst
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from minlint.nodes import children
-from minlint.source import Lines
+from minlint.parse.nodes import children
+from minlint.parse.source import Lines
 
 
 class _Sink:

@@ -40,7 +40,7 @@ import tokenize
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from minlint.findings import Finding
+from minlint.core.findings import Finding
 
 __all__ = ["Suppression", "apply", "scan", "unreasoned"]
 

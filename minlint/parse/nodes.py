@@ -91,7 +91,7 @@ def uses_in(roots: Iterable[cst.CSTNode]) -> tuple[list[tuple[str, cst.Call]], l
     """Calls (by the callee's last name) and other loads of names in one
     function's own code, in source order: not in nested defs and classes,
     nor imports, nor a keyword's name, a parameter's name or annotation.
-    Walked with :func:`minlint.nodes.children` (libcst's visitor costs
+    Walked with :func:`minlint.parse.nodes.children` (libcst's visitor costs
     several times as much)."""
     calls: list[tuple[str, cst.Call]] = []
     refs: list[tuple[str, cst.BaseExpression]] = []

@@ -23,19 +23,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from minlint import deepstack, noqa
-from minlint.cache import Cache, digest, finding_from_dict, finding_to_dict
-from minlint.config import Config
-from minlint.findings import Finding
-from minlint.index import Deps, Project, SourceFile
-from minlint.paths import real
-from minlint.policy import Policy
-from minlint.source import Unreadable, parse_module
+from minlint.core.findings import Finding
+from minlint.core.paths import real
+from minlint.parse import deepstack
+from minlint.parse.source import Unreadable, parse_module
+from minlint.policy.pack import Policy
+from minlint.project.config import Config
+from minlint.project.index import Deps, Project, SourceFile
+from minlint.run import noqa
+from minlint.run.cache import Cache, digest, finding_from_dict, finding_to_dict
 
 if TYPE_CHECKING:  # the analysis loads libcst: imported where a seed is analysed, so a cached run never does
-    from minlint.analysis import Analysis, Disclosure
+    from minlint.analysis.disclosures import Analysis, Disclosure
     from minlint.checks import Raw
-    from minlint.facts import ModuleFacts
+    from minlint.facts.module import ModuleFacts
 
 NOQA = re.compile(r"#\s*noqa", re.IGNORECASE)
 # a noqa that names a MIN code needs a reason even where there is no finding;
@@ -240,7 +241,7 @@ def seed_results(project: Project, policy: Policy, seed: SourceFile) -> Iterator
     analysis over the shared index (so the result depends only on what this
     seed's analysis reads). ``minlint check`` and ``minlint fix`` both run
     this loop, so they cannot disagree on what is a finding."""
-    from minlint.analysis import Analysis
+    from minlint.analysis.disclosures import Analysis
     from minlint.checks import RULES
 
     analysis = Analysis(project, policy)

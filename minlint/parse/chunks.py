@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from minlint.source import Lines, statement_lines
+from minlint.parse.source import Lines, statement_lines
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from minlint.config import Config
-from minlint.engine import UsageError
-from minlint.findings import Finding
+from minlint.core.findings import Finding
+from minlint.project.config import Config
+from minlint.run.engine import UsageError
 
 VERSION = 1
 TOOL = "minlint"
@@ -275,7 +275,7 @@ def _plural(n: int, word: str) -> str:
 
 def write_command(args: argparse.Namespace, config: Config) -> int:
     """``minlint baseline write FILE [PATHS]``: check, then record every finding."""
-    from minlint.engine import check
+    from minlint.run.engine import check
 
     result = check(args.paths, config, config.load_policy())
     write(result.findings, Path(args.file))

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from minlint.cfg import CFG, ENTRY, EXIT, RAISE, Edge, statement_call
-from minlint.countries import country_code
-from minlint.facts import Function, ModuleFacts
-from minlint.names import dotted
-from minlint.policy import Guard
-from minlint.positions import Lazy
-from minlint.vocab import Vocabulary, calls_in
+from minlint.analysis.vocab import Vocabulary, calls_in
+from minlint.facts.cfg import CFG, ENTRY, EXIT, RAISE, Edge, statement_call
+from minlint.facts.module import Function, ModuleFacts
+from minlint.facts.names import dotted
+from minlint.parse.positions import Lazy
+from minlint.policy.countries import country_code
+from minlint.policy.pack import Guard
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Flow:
     """Per-function facts and verdicts, memoised; shared by every rule."""
 
     def __init__(self, analysis: object, vocab: Vocabulary) -> None:
-        from minlint.analysis import Analysis  # typing only; avoids an import cycle
+        from minlint.analysis.disclosures import Analysis  # typing only; avoids an import cycle
 
         assert isinstance(analysis, Analysis)
         self.a = analysis

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-from minlint.paths import real
-from minlint.policy import Policy
-from minlint.source import Unreadable, read_text
+from minlint.core.paths import real
+from minlint.parse.source import Unreadable, read_text
+from minlint.policy.pack import Policy
 
 if TYPE_CHECKING:  # the parts that parse load libcst when first used: a cached run never does
     import libcst as cst
 
-    from minlint.facts import ClassFacts, Function, ModuleFacts
+    from minlint.facts.module import ClassFacts, Function, ModuleFacts
 
 
 # Names searched for callers before the word index pays for itself, and the
@@ -229,7 +229,7 @@ class Project:
         facts = None
         text = self.texts.get(f.path)
         if text is not None:
-            from minlint.facts import read_module
+            from minlint.facts.module import read_module
 
             try:
                 facts = read_module(f.path, f.display, module_name(f.path, self.root), text, whole=self.whole)
@@ -376,7 +376,7 @@ class Project:
 
     def resolve(self, expr: cst.BaseExpression, scope: Function) -> Target | tuple[ModuleFacts, str] | None:
         """What a name or attribute chain used inside *scope* refers to, in the checked code."""
-        from minlint.names import dotted
+        from minlint.facts.names import dotted
 
         name = dotted(expr)
         if name is None:
@@ -436,7 +436,7 @@ class Project:
         of it in the module, by function, in the order of the module's
         functions. Only the parts whose text holds the word are parsed; each
         function's code is walked once, for all names."""
-        from minlint.nodes import uses_in
+        from minlint.parse.nodes import uses_in
 
         walked = self._module_uses.setdefault(module.path, {})
         word = re.compile(rf"\b{re.escape(name)}\b")

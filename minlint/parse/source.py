@@ -103,7 +103,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final, TypeAlias
 
-from minlint import deepstack
+from minlint.parse import deepstack
 
 if TYPE_CHECKING:
     import libcst

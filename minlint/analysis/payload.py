@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from minlint.cfg import CFG, ENTRY
-from minlint.facts import ClassFacts, Function, ModuleFacts
-from minlint.names import dotted, known_names, last_name
-from minlint.nodes import children
-from minlint.policy import normalise_field
-from minlint.positions import Lazy
+from minlint.facts.cfg import CFG, ENTRY
+from minlint.facts.module import ClassFacts, Function, ModuleFacts
+from minlint.facts.names import dotted, known_names, last_name
+from minlint.parse.nodes import children
+from minlint.parse.positions import Lazy
+from minlint.policy.pack import normalise_field
 
 if TYPE_CHECKING:
-    from minlint.analysis import Analysis
+    from minlint.analysis.disclosures import Analysis
 
 WHOLE_METHODS = {"dict", "model_dump", "to_dict", "_asdict", "as_dict", "asdict", "to_json_dict", "model_dump_json", "json"}
 ASDICT_FUNCS = {"asdict", "astuple", "model_to_dict", "to_dict"}

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import libcst as cst
 
-from minlint.cfg import CFG, build_cfg
-from minlint.chunks import Part
-from minlint.names import Imports, dotted, last_name
-from minlint.positions import Positions
-from minlint.source import Unreadable
+from minlint.facts.cfg import CFG, build_cfg
+from minlint.facts.names import Imports, dotted, last_name
+from minlint.parse.chunks import Part
+from minlint.parse.positions import Positions
+from minlint.parse.source import Unreadable
 
 MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 
@@ -148,7 +148,7 @@ class ModuleFacts:
 
     # -- parsing ------------------------------------------------------------
     def _parse(self, chunk: Chunk, tree: cst.Module | None = None) -> None:
-        from minlint.source import parse_part
+        from minlint.parse.source import parse_part
 
         if tree is None:
             try:
@@ -364,8 +364,8 @@ def read_module(path: Path, display: str, name: str, text: str, *, whole: bool =
     read safely, or whose module-level statements libcst cannot parse."""
     import ast
 
-    from minlint.chunks import Calls, split, summary
-    from minlint.source import outline, parse_part, statement_lines
+    from minlint.parse.chunks import Calls, split, summary
+    from minlint.parse.source import outline, parse_part, statement_lines
 
     tree = outline(text)
     bare = text.removeprefix("\ufeff")

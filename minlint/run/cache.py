@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from minlint import __version__
-from minlint.findings import Finding
+from minlint.core.findings import Finding
 
 CACHE_DIR = ".minlint_cache"
 FORMAT = 2

@@ -1,0 +1,2 @@
+"""Stage 5, analysis: disclosures, payloads, required checks, as evidence.
+"""

@@ -1,0 +1,2 @@
+"""Stage 9, fix: ``minlint fix`` removes disallowed fields from disclosures.
+"""

@@ -1,0 +1,2 @@
+"""Stage 4, project: the files of a run, their configuration and the index over them.
+"""
