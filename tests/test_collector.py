@@ -64,7 +64,7 @@ def test_a_forgotten_module_is_freed_by_reference_counting(tmp_path: Path, colle
     assert facts is not None
     # the module, its class, a method, a nested function and its CFG all point at each other
     method = facts.classes["Exporter"].methods["export"]
-    assert method.cfg() is not None
+    assert method.cfg is not None
     refs = [weakref.ref(x) for x in (facts, method, facts.classes["Exporter"],
                                      facts.functions["Exporter.export.<locals>.inner"])]
     project.call_sites(facts.toplevel["export"])

@@ -1,5 +1,5 @@
 """The pre-scans that skip functions which cannot disclose change no finding:
-``Analysis._may_disclose`` on a function's tree, and ``_may_disclose_in``,
+``Prescan.may_disclose`` on a function's tree, and ``may_disclose_in``,
 which leaves the parts of a module that cannot disclose unparsed. Every
 evasion trick, caught or not, and cases written for their conservative
 answers, give what a run that reads every module whole and analyses every
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from minlint.analysis.disclosures import Analysis
+from minlint.analysis.prescan import Prescan
 from minlint.project.index import Project
 from tests.robustness.test_evasion import TRICKS, T, Trick, run_trick
 
@@ -146,8 +147,8 @@ def _findings(tmp_path: Path, trick: Trick, monkeypatch: pytest.MonkeyPatch, sca
     with monkeypatch.context() as patch:
         if not scan:
             # every function analysed, in modules read whole (not in parts)
-            patch.setattr(Analysis, "_may_disclose", lambda self, fn: True)
-            patch.setattr(Analysis, "_may_disclose_in", lambda self, module, part: True)
+            patch.setattr(Prescan, "may_disclose", lambda self, fn: True)
+            patch.setattr(Prescan, "may_disclose_in", lambda self, module, part: True)
             real_init = Project.__init__
 
             def whole(self: Project, *args: Any, **kwargs: Any) -> None:
@@ -192,10 +193,10 @@ def test_the_prescans_skip_calls_that_cannot_reach_a_sink(tmp_path: Path) -> Non
     module = project.facts(app)
     assert module is not None
     analysis = Analysis(project, policy)
-    verdicts = {c.part.name: analysis._may_disclose_in(module, c.part) for c in module.chunks if c.part.name}
+    verdicts = {c.part.name: analysis.prescan.may_disclose_in(module, c.part) for c in module.chunks if c.part.name}
     assert verdicts == {"handler": False, "export": True}
     assert [d.fn.name for d in analysis.disclosures(module)] == ["export"]
     assert {c.part.name: c.tree is not None for c in module.chunks if c.part.name} == {"handler": False,
                                                                                         "export": True}
     handler = module.toplevel_named("handler")
-    assert handler is not None and not analysis._may_disclose(handler)
+    assert handler is not None and not analysis.prescan.may_disclose(handler)

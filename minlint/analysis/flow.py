@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from minlint.analysis.vocab import Vocabulary, calls_in
+from minlint.analysis.resolve import Resolver
+from minlint.analysis.vocab import calls_in
 from minlint.facts.cfg import CFG, ENTRY, EXIT, RAISE, Edge, statement_call
 from minlint.facts.module import Function, ModuleFacts
 from minlint.facts.names import dotted
@@ -77,39 +78,27 @@ class FunctionFlow:
 class Flow:
     """Per-function facts and verdicts, memoised; shared by every rule."""
 
-    def __init__(self, analysis: object, vocab: Vocabulary) -> None:
-        from minlint.analysis.disclosures import Analysis  # typing only; avoids an import cycle
-
-        assert isinstance(analysis, Analysis)
-        self.a = analysis
-        self.vocab = vocab
+    def __init__(self, resolver: Resolver) -> None:
+        self.r = resolver
+        self.vocab = resolver.vocab
         self._flows: dict[int, FunctionFlow] = {}
-        self._never_returns: dict[int, bool] = {}
         self._establishes: dict[tuple[int, str], Verdict] = {}
         self._records: dict[int, bool] = {}
         self._callers: dict[tuple[int, str], Verdict] = {}
 
     # -- building -------------------------------------------------------------
-    def cfg(self, fn: Function) -> CFG:
-        """The control flow graph alone: what finding disclosures, reaching
-        definitions and exits need, without the guards and records of
-        :meth:`flow` (which resolve every call, and so build the flows of
-        the helpers they reach)."""
-        return fn.cfg(lambda call: self.is_exit_call(call, fn), lambda item: self.swallows(item, fn))
-
     def flow(self, fn: Function) -> FunctionFlow:
         key = id(fn)
         got = self._flows.get(key)
         if got is not None:
             return got
-        cfg = self.cfg(fn)
+        cfg = self.r.cfg(fn)
         ff = FunctionFlow(fn, cfg)
         self._flows[key] = ff
         ff.decorated = self.vocab.guard_decorators(fn)
+        ff.node_of_call = self.r.node_of_call(fn)
         for node in cfg.nodes:
             for expr in node.exprs:
-                for call in calls_in(expr):
-                    ff.node_of_call.setdefault(id(call), node.id)
                 for call in calls_in(expr, lambdas=False):  # a record in a lambda may never run
                     if self.vocab.is_record(call, fn) or self._helper_records(call, fn):
                         ff.records.add(node.id)
@@ -122,7 +111,7 @@ class Flow:
         return ff
 
     def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call) -> None:
-        helper = self.a.callee(call, ff.fn)
+        helper = self.r.callee(call, ff.fn)
         guards = self.vocab.guard_calls(call, ff.fn)
         # a check defined in the checked code that can never fail checks nothing
         # (asked only of guard calls: it builds the helper's flow)
@@ -130,7 +119,7 @@ class Flow:
             for g in guards:
                 ff.edges.setdefault(g.id, []).append(((n, "next"), None))
         if isinstance(helper, Function) and helper is not ff.fn:
-            for g in self.a.policy.guards:
+            for g in self.r.policy.guards:
                 v = self.establishes(helper, g)
                 if v.holds:
                     ff.edges.setdefault(g.id, []).append(((n, "next"), v.weak or None))
@@ -159,9 +148,9 @@ class Flow:
         if not guards:
             return None
         if isinstance(op, (cst.In, cst.NotIn)):
-            raw = self.a.constant_strings(right, fn)
+            raw = self.r.constant_strings(right, fn)
         elif isinstance(op, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
-            raw = self.a.constant_strings(right, fn, single=True)
+            raw = self.r.constant_strings(right, fn, single=True)
         else:
             return None
         if raw is None:
@@ -171,42 +160,16 @@ class Flow:
         return guards[0], members, raw, member_label
 
     # -- exits ----------------------------------------------------------------
-    def is_exit_call(self, call: cst.Call, fn: Function) -> bool:
-        if self.vocab.is_exit(call, fn):
-            return True
-        if self.vocab.sink(call, fn) is not None:
-            return False  # a disclosure is never taken as the end of the path
-        helper = self.a.callee(call, fn)
-        return isinstance(helper, Function) and self.never_returns(helper)
-
-    def swallows(self, item: cst.BaseExpression, fn: Function) -> bool:
-        """``with suppress(...)`` (however imported): the body's exceptions go on after the block."""
-        if not isinstance(item, cst.Call):
-            return False
-        return any(n.rpartition(".")[2] == "suppress" for n in self.vocab.names(item.func, fn))
-
     def can_fail(self, fn: Function) -> bool:
         """Whether a function can raise: a ``raise``, an ``assert``, an exit,
         or any call (which may raise). ``def verify_court_order(o): pass`` cannot."""
-        cfg = self.cfg(fn)
+        cfg = self.r.cfg(fn)
         for node in cfg.nodes:
             if isinstance(node.stmt, (cst.Raise, cst.Assert)) or node.kind == "assert":
                 return True
             if any(True for expr in node.exprs for _ in calls_in(expr, lambdas=False)):
                 return True
         return False
-
-    def never_returns(self, fn: Function) -> bool:
-        """A helper that always raises (``refuse(case)``) ends the path.
-        A stub (``raise NotImplementedError``) does not: it stands for code
-        that returns, and taking it as an exit would make everything after
-        its calls unreachable, so checked vacuously."""
-        key = id(fn)
-        if key not in self._never_returns:
-            self._never_returns[key] = False  # while in progress: assume it returns
-            cfg = self.cfg(fn)
-            self._never_returns[key] = EXIT not in cfg.reachable(ENTRY) and not _is_stub(cfg)
-        return self._never_returns[key]
 
     # -- guards ---------------------------------------------------------------
     def local(self, fn: Function, target: int, guard: Guard) -> Verdict:
@@ -290,7 +253,7 @@ class Flow:
         if key not in self._establishes:
             self._establishes[key] = Verdict(False)  # recursion: not proven
             v = self.local(helper, EXIT, guard)
-            if EXIT not in self.cfg(helper).reachable(ENTRY):
+            if EXIT not in self.r.cfg(helper).reachable(ENTRY):
                 v = Verdict(False)  # never returns: not a validator
             self._establishes[key] = v
         return self._establishes[key]
@@ -307,7 +270,7 @@ class Flow:
 
     # -- transparency -----------------------------------------------------------
     def _helper_records(self, call: cst.Call, fn: Function) -> bool:
-        helper = self.a.callee(call, fn)
+        helper = self.r.callee(call, fn)
         return isinstance(helper, Function) and helper is not fn and self.records(helper)
 
     def records(self, helper: Function) -> bool:
@@ -366,7 +329,7 @@ class Flow:
         result: Verdict | None = None
         while stack and result is None:
             f = stack.pop()
-            sites, escapes = self.a.project.call_sites(f)
+            sites, escapes = self.r.project.call_sites(f)
             if escapes:
                 result = Verdict(False, via=f"{f.name}() is also used where its callers cannot be followed")
                 break
@@ -384,7 +347,7 @@ class Flow:
                     weak += v.weak
                     continue
                 root = caller.node is None or self.vocab.is_disclosure_function(caller) or (
-                    id(caller) not in seen and not self.a.project.call_sites(caller)[0])
+                    id(caller) not in seen and not self.r.project.call_sites(caller)[0])
                 if root:
                     name = "module level" if caller.node is None else f"{caller.qualname}()"
                     result = Verdict(False, via=Lazy(lambda s=site, n=name: (  # type: ignore[misc]
@@ -410,7 +373,7 @@ class Flow:
             call = statement_call(node.stmt) if node.kind == "stmt" and node.stmt is not None else None
             if call is None:
                 continue
-            helper = self.a.callee(call, ff.fn)
+            helper = self.r.callee(call, ff.fn)
             if isinstance(helper, Function) and helper is not ff.fn:
                 hf = self.flow(helper)
                 if hf.edges.get(guard.id) or any(c.guard.id == guard.id for c in hf.comparisons):
@@ -449,15 +412,6 @@ class Flow:
         if not steps:
             return ""
         return "the path through " + ", ".join(steps[-2:])
-
-
-def _is_stub(cfg: CFG) -> bool:
-    for node in cfg.nodes:
-        if isinstance(node.stmt, cst.Raise) and node.stmt.exc is not None:
-            exc = node.stmt.exc.func if isinstance(node.stmt.exc, cst.Call) else node.stmt.exc
-            if dotted(exc) in ("NotImplementedError", "NotImplemented"):
-                return True
-    return False
 
 
 def _other_side(ff: FunctionFlow, src: int, label: str) -> int | None:

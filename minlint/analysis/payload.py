@@ -15,25 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from minlint.facts.cfg import CFG, ENTRY
+from minlint.analysis.dataflow import Def, bound_targets
+from minlint.analysis.resolve import Resolver
+from minlint.facts.cfg import ENTRY
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
-from minlint.facts.names import dotted, known_names, last_name
+from minlint.facts.names import dotted, known_names, last_name, string_value
 from minlint.parse.nodes import children
 from minlint.parse.positions import Lazy
 from minlint.policy.pack import normalise_field
-
-if TYPE_CHECKING:
-    from minlint.analysis.disclosures import Analysis
 
 WHOLE_METHODS = {"dict", "model_dump", "to_dict", "_asdict", "as_dict", "asdict", "to_json_dict", "model_dump_json", "json"}
 ASDICT_FUNCS = {"asdict", "astuple", "model_to_dict", "to_dict"}
 ORM_METHODS = {"get", "filter", "first", "last", "all", "exclude", "get_or_create", "latest", "earliest", "one",
                "one_or_none", "scalar", "scalars", "select_related", "prefetch_related", "only", "defer"}
-MUTATING_METHODS = {"append", "add", "extend", "insert", "appendleft", "extendleft"}
 
 
 @dataclass(frozen=True)
@@ -47,31 +44,6 @@ class Item:
     through: str = ""  # "return": built in a helper's return; "argument": passed at a call site
 
 
-@dataclass(frozen=True)
-class Def:
-    name: str
-    kind: str  # assign | mutate | element | param
-    node: int  # CFG node
-    value: cst.BaseExpression | None = None
-    key: str | None = None  # mutate: the key written, if constant
-    key_node: cst.CSTNode | None = None
-
-
-@dataclass
-class Defs:
-    """Reaching definitions of one function: which assignments and mutations reach each node."""
-
-    defs: list[Def]
-    reach_in: dict[int, int]  # node -> bit set of def indexes reaching its entry
-    by_name: dict[str, int] = field(default_factory=dict)  # name -> bit set of its defs
-
-    def reaching(self, name: str, node: int) -> list[Def]:
-        bits = self.reach_in.get(node, 0) & self.by_name.get(name, 0)
-        return [d for i, d in enumerate(self.defs) if bits >> i & 1]
-
-    def all_of(self, name: str) -> list[Def]:
-        bits = self.by_name.get(name, 0)
-        return [d for i, d in enumerate(self.defs) if bits >> i & 1]
 
 
 @dataclass(frozen=True)
@@ -84,154 +56,11 @@ class Ctx:
     through: str = ""
 
 
-def _string(node: cst.CSTNode | None) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def _targets(target: cst.BaseExpression) -> list[tuple[cst.Name, int | None]]:
-    """Names bound by an assignment target, with their index in a tuple target."""
-    if isinstance(target, cst.Name):
-        return [(target, None)]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        out: list[tuple[cst.Name, int | None]] = []
-        for i, el in enumerate(target.elements):
-            inner = el.value
-            for name, _ in _targets(inner):
-                out.append((name, i if isinstance(inner, cst.Name) else None))
-        return out
-    return []
-
-
-def _node_defs(node_id: int, kind: str, stmt: cst.CSTNode | None, exprs: Iterable[cst.CSTNode]) -> list[Def]:
-    out: list[Def] = []
-    if kind == "for" and isinstance(stmt, cst.For):
-        for name, _ in _targets(stmt.target):
-            out.append(Def(name.value, "element", node_id, stmt.iter))
-    elif kind == "with" and isinstance(stmt, cst.With):
-        for item in stmt.items:
-            if item.asname is not None:
-                for name, _ in _targets(item.asname.name):  # type: ignore[arg-type]
-                    out.append(Def(name.value, "assign", node_id, item.item))
-    elif isinstance(stmt, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and stmt.value is not None:
-        value = stmt.value
-        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
-        for target in targets:
-            if isinstance(target, cst.Name):
-                out.append(Def(target.value, "mutate" if isinstance(stmt, cst.AugAssign) else "assign",
-                               node_id, value))
-            elif isinstance(target, (cst.Tuple, cst.List)):
-                values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
-                for name, index in _targets(target):
-                    if values is not None and index is not None and index < len(values):
-                        out.append(Def(name.value, "assign", node_id, values[index].value))
-                    else:
-                        out.append(Def(name.value, "element", node_id, value))
-            elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-                key_node = target.slice[0].slice if len(target.slice) == 1 else None
-                key = _string(key_node.value) if isinstance(key_node, cst.Index) else None
-                out.append(Def(target.value.value, "mutate", node_id, value, key,
-                               key_node.value if isinstance(key_node, cst.Index) and key is not None else target))
-            elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-                out.append(Def(target.value.value, "mutate", node_id, value, target.attr.value, target))
-    elif isinstance(stmt, cst.Expr):
-        out.extend(_mutation_call(node_id, stmt.value))
-    for expr in exprs:  # walrus targets anywhere in what the node evaluates
-        stack = [expr]
-        while stack:
-            cur = stack.pop()
-            node_type = type(cur)  # libcst's node classes are final: no ABCMeta instance checks
-            if node_type is cst.NamedExpr and type(cur.target) is cst.Name:  # type: ignore[attr-defined]
-                out.append(Def(cur.target.value, "assign", node_id, cur.value))  # type: ignore[attr-defined]
-            if node_type is not cst.Lambda and node_type is not cst.FunctionDef:
-                stack.extend(children(cur))
-    return out
-
-
-def _mutation_call(node_id: int, value: cst.BaseExpression) -> list[Def]:
-    if isinstance(value, cst.Await):
-        value = value.expression
-    if not isinstance(value, cst.Call):
-        return []
-    func, args = value.func, value.args
-    callee = dotted(func) or ""
-    if callee.rpartition(".")[2] in ("setattr", "setitem") and callee in ("setattr", "operator.setitem", "setitem") \
-            and len(args) >= 3 and isinstance(args[0].value, cst.Name):
-        key = _string(args[1].value)
-        return [Def(args[0].value.value, "mutate", node_id, args[2].value, key, args[1].value)]
-    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-        return []
-    owner, method = func.value.value, func.attr.value
-    if method in ("__setitem__", "__setattr__") and len(args) >= 2:
-        key = _string(args[0].value)
-        return [Def(owner, "mutate", node_id, args[1].value, key, args[0].value)]
-    if method == "update":
-        out = []
-        for arg in args:
-            if arg.keyword is not None:
-                out.append(Def(owner, "mutate", node_id, arg.value, arg.keyword.value, arg.keyword))
-            else:
-                out.append(Def(owner, "mutate", node_id, arg.value))  # a dict: its own fields
-        return out
-    if method == "setdefault" and args:
-        key = _string(args[0].value)
-        return [Def(owner, "mutate", node_id, args[1].value if len(args) > 1 else None, key, args[0].value)]
-    if method in MUTATING_METHODS and args:
-        return [Def(owner, "mutate", node_id, args[-1].value)]
-    return []
-
-
-def reaching_definitions(fn: Function, cfg: CFG) -> Defs:
-    defs: list[Def] = []
-    gen: dict[int, int] = {}
-    assigns_at: dict[int, set[str]] = {}
-    for name in fn.params:
-        defs.append(Def(name, "param", ENTRY))
-    gen[ENTRY] = (1 << len(defs)) - 1
-    for node in cfg.nodes:
-        found = _node_defs(node.id, node.kind, node.stmt, node.exprs)
-        bits = 0
-        for d in found:
-            bits |= 1 << len(defs)
-            defs.append(d)
-            if d.kind in ("assign", "element"):
-                assigns_at.setdefault(node.id, set()).add(d.name)
-        if bits:
-            gen[node.id] = gen.get(node.id, 0) | bits
-    by_name: dict[str, int] = {}
-    for i, d in enumerate(defs):
-        by_name[d.name] = by_name.get(d.name, 0) | 1 << i
-    kill = {n: sum(by_name[name] for name in names) for n, names in assigns_at.items()}
-    preds = cfg.preds()
-    reach_in: dict[int, int] = {n.id: 0 for n in cfg.nodes}
-    out: dict[int, int] = {n.id: gen.get(n.id, 0) for n in cfg.nodes}
-    work = list(range(len(cfg.nodes)))
-    while work:
-        n = work.pop()
-        new_in = 0
-        for p, _ in preds[n]:
-            new_in |= out[p]
-        reach_in[n] = new_in
-        new_out = gen.get(n, 0) | (new_in & ~kill.get(n, 0))
-        if new_out != out[n]:
-            out[n] = new_out
-            work.extend(t for t, _ in cfg.nodes[n].succ)
-    return Defs(defs, reach_in, by_name)
-
-
 class Payloads:
-    def __init__(self, analysis: Analysis) -> None:
-        self.a = analysis
-        self._defs: dict[int, Defs] = {}
+    def __init__(self, resolver: Resolver) -> None:
+        self.a = resolver
+        self.defs = resolver.defs
         self._active: set[tuple[int, int, bool]] = set()
-
-    def defs(self, fn: Function) -> Defs:
-        key = id(fn)
-        if key not in self._defs:
-            self._defs[key] = reaching_definitions(fn, self.a.flow.cfg(fn))
-        return self._defs[key]
 
     # -- entry ------------------------------------------------------------------
     def exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Item]:
@@ -361,7 +190,7 @@ class Payloads:
                 out.extend(self.exported(d.value, at, False))
             elif d.kind == "assign" and isinstance(d.value, cst.Dict):
                 for el in d.value.elements:
-                    if isinstance(el, cst.DictElement) and _string(el.key) == key:
+                    if isinstance(el, cst.DictElement) and string_value(el.key) == key:
                         out.extend(self.exported(el.value, at, False))
         return out
 
@@ -397,7 +226,7 @@ class Payloads:
                 out: list[Item] = []
                 for site in sites:
                     passed = _argument_for(site.call, fn, name)
-                    node = self.a.flow.flow(site.caller).node_of_call.get(id(site.call))
+                    node = self.a.node_of_call(site.caller).get(id(site.call))
                     if passed is None or node is None:
                         continue
                     caller = Ctx(site.caller, node, via=Lazy(lambda s=site: (  # type: ignore[misc]
@@ -437,7 +266,7 @@ class Payloads:
         return [self._item("dynamic", f"{self._code(expr, ctx)} with a key known only at run time", expr, ctx)]
 
     def _constant_keys(self, key: cst.BaseExpression, ctx: Ctx) -> tuple[str, ...] | None:
-        s = _string(key)
+        s = string_value(key)
         if s is not None:
             return (s,)
         if isinstance(key, cst.BinaryOperation) and isinstance(key.operator, cst.Add):
@@ -485,7 +314,7 @@ class Payloads:
                 return [self._item("whole", code, call, ctx)]
             return inner
         if last in ("values", "values_list") and isinstance(func, cst.Attribute):
-            named = [(s, a) for a in positional if (s := _string(a)) is not None]
+            named = [(s, a) for a in positional if (s := string_value(a)) is not None]
             if named:
                 return [self._item("field", s, a, ctx) for s, a in named]
             if self._is_local_dict(func.value, ctx):
@@ -589,7 +418,7 @@ class Payloads:
         return out
 
     def _returns(self, fn: Function, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
-        flow = self.a.flow.flow(fn)
+        cfg = self.a.cfg(fn)
         bindings: dict[str, tuple[cst.BaseExpression, Ctx]] = {}
         offset = 1 if fn.cls is not None and fn.positional[:1] in (("self",), ("cls",)) else 0
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -602,7 +431,7 @@ class Payloads:
         via = ctx.via or Lazy(lambda: (
             f"via {fn.name}() in {fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"))
         out: list[Item] = []
-        for node in flow.cfg.nodes:
+        for node in cfg.nodes:
             returned: list[cst.BaseExpression] = []
             if node.kind == "return" and node.exprs and isinstance(node.exprs[0], cst.BaseExpression):
                 returned.append(node.exprs[0])
@@ -659,7 +488,7 @@ class Payloads:
             record_items = _items_of_record(it)
             if record_items is not None:
                 return [self._item("dynamic", f"a comprehension over {self._code(record_items, ctx)}", expr, ctx)]
-            for name, _ in _targets(comp.target):
+            for name, _ in bound_targets(comp.target):
                 if consts is not None:
                     env[name.value] = consts
                 else:
@@ -712,10 +541,10 @@ class Payloads:
         value = arg.value
         names: list[tuple[str, cst.CSTNode]] = []
         if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-            names = [(s, el.value) for el in value.elements if (s := _string(el.value)) is not None]
+            names = [(s, el.value) for el in value.elements if (s := string_value(el.value)) is not None]
         elif isinstance(value, cst.Dict):
             names = [(s, el.key) for el in value.elements
-                     if isinstance(el, cst.DictElement) and (s := _string(el.key)) is not None]
+                     if isinstance(el, cst.DictElement) and (s := string_value(el.key)) is not None]
         if not names:
             return [self._item("dynamic", f"{self._code(call, ctx)} with fields known only at run time", call, ctx)]
         return [self._item("field", s, node, ctx) for s, node in names]

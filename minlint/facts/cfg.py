@@ -11,6 +11,15 @@ are decomposed so that each edge knows which atom passed), the header of a
   ``with suppress(...)``, where it can lead somewhere other than the raise node);
 - ``jump``: an abrupt exit (``raise``, a call that never returns).
 
+Which calls never return is not a fact of one function: it depends on the
+helpers it calls, so the graph built here (a fact, kept with the function)
+makes no such decision. It records every statement-level call as a
+*candidate exit* (``CFG.calls``) and continues after it normally; an analysis
+that has decided which of them never return asks for ``with_exits(nodes)``,
+the same graph with those calls ending the path. An exit call raises where
+an exception from it would go: the handler or ``finally`` copy its ``exc``
+edge leads to, else the raise node.
+
 ``finally`` bodies are copied once per way out (normal, return, raise, break,
 continue) so that no path enters a ``finally`` one way and leaves it another:
 such infeasible paths would otherwise show up as missing checks.
@@ -42,6 +51,20 @@ class Node:
 class CFG:
     nodes: list[Node]
     node_of: dict[int, int]  # id(cst node) -> CFG node, for statements and test atoms
+    calls: dict[int, cst.Call] = field(default_factory=dict)  # candidate exits: node -> its statement-level call
+
+    def with_exits(self, exits: Iterable[int]) -> CFG:
+        """This graph with the calls at *exits* (nodes of ``calls``) taken to
+        never return: their normal edge is gone and a ``jump`` leads where an
+        exception from them would go. Nodes not changed are shared."""
+        nodes = list(self.nodes)
+        for n in exits:
+            node = nodes[n]
+            raised = [t for t, label in node.succ if label == "exc"] or [RAISE]
+            succ = [(t, label) for t, label in node.succ if label == "exc"]
+            succ += [(t, "jump") for t in raised]
+            nodes[n] = Node(node.id, node.kind, node.stmt, node.exprs, succ)
+        return CFG(nodes, self.node_of, self.calls)
 
     def preds(self) -> dict[int, list[tuple[int, str]]]:
         out: dict[int, list[tuple[int, str]]] = {n.id: [] for n in self.nodes}
@@ -111,14 +134,12 @@ class _Frame:
 
 
 class _Builder:
-    def __init__(
-        self, is_exit_call: Callable[[cst.Call], bool], swallows: Callable[[cst.BaseExpression], bool]
-    ) -> None:
+    def __init__(self, swallows: Callable[[cst.BaseExpression], bool]) -> None:
         self.nodes: list[Node] = [Node(ENTRY, "entry"), Node(EXIT, "exit"), Node(RAISE, "raise")]
         self.node_of: dict[int, int] = {}
+        self.calls: dict[int, cst.Call] = {}
         self.pending: list[Edge] = [(ENTRY, "next")]
         self.frames: list[_Frame] = []
-        self.is_exit_call = is_exit_call
         self.swallows = swallows
 
     # -- primitives -------------------------------------------------------
@@ -280,9 +301,8 @@ class _Builder:
         else:
             n = self.add("stmt", small, (small,))
             call = _statement_call(small)
-            if call is not None and self.is_exit_call(call):
-                self.pending = []
-                self.jump([(n, "jump")], "raise")
+            if call is not None:
+                self.calls[n] = call  # a candidate exit: see CFG.with_exits
 
     def if_(self, stmt: cst.If) -> None:
         t, f = self.test(stmt.test)
@@ -449,13 +469,13 @@ def _swallows_exceptions(item: cst.BaseExpression) -> bool:
 
 def build_cfg(
     body: cst.BaseSuite | Iterable[cst.BaseStatement],
-    is_exit_call: Callable[[cst.Call], bool] = lambda call: False,
     swallows: Callable[[cst.BaseExpression], bool] | None = None,
 ) -> CFG:
-    """The graph of a function body (or a module's top level). *is_exit_call*
-    says which calls never return; *swallows*, which ``with`` items swallow
-    the exceptions of their body (default: a call named ``suppress``)."""
-    b = _Builder(is_exit_call, swallows or _swallows_exceptions)
+    """The graph of a function body (or a module's top level), with no call
+    taken to never return (see ``CFG.with_exits``). *swallows* says which
+    ``with`` items swallow the exceptions of their body (default: a call
+    named ``suppress``)."""
+    b = _Builder(swallows or _swallows_exceptions)
     b.block(body)
     b.link(b.pending, EXIT)  # falling off the end returns None
-    return CFG(b.nodes, b.node_of)
+    return CFG(b.nodes, b.node_of, b.calls)

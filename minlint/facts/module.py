@@ -18,7 +18,7 @@ from pathlib import Path
 import libcst as cst
 
 from minlint.facts.cfg import CFG, build_cfg
-from minlint.facts.names import Imports, dotted, last_name
+from minlint.facts.names import Imports, dotted, known_names, last_name
 from minlint.parse.chunks import Part
 from minlint.parse.positions import Positions
 from minlint.parse.source import Unreadable
@@ -70,13 +70,14 @@ class Function:
     def params(self) -> tuple[str, ...]:
         return self.keyword + ((self.star,) if self.star else ())
 
-    def cfg(
-        self,
-        is_exit_call: Callable[[cst.Call], bool] = lambda call: False,
-        swallows: Callable[[cst.BaseExpression], bool] | None = None,
-    ) -> CFG:
+    @property
+    def cfg(self) -> CFG:
+        """The control-flow graph of the body, with no call taken to never
+        return (that is an analysis's decision: ``CFG.with_exits``). A fact:
+        the same for every analysis that asks."""
         if self._cfg is None:
-            self._cfg = build_cfg(self.body, is_exit_call, swallows)
+            imports = self.module.imports
+            self._cfg = build_cfg(self.body, lambda item: _suppresses(item, imports))
         return self._cfg
 
 
@@ -389,6 +390,12 @@ def read_module(path: Path, display: str, name: str, text: str, *, whole: bool =
             for base, level, names in specs:
                 module.imports.add_import(base, level, None if names is None else list(names))
     return module
+
+
+def _suppresses(item: cst.BaseExpression, imports: Imports) -> bool:
+    """``with suppress(...)`` (however imported): the body's exceptions go on after the block."""
+    return isinstance(item, cst.Call) and any(
+        n.rpartition(".")[2] == "suppress" for n in known_names(item.func, imports))
 
 
 def _params(fn: cst.FunctionDef) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:

@@ -34,6 +34,14 @@ def dotted(expr: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def string_value(node: cst.CSTNode | None) -> str | None:
+    """The value of a string literal (implicit concatenation too), else None."""
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
 def last_name(expr: cst.BaseExpression | None) -> str | None:
     """The last name of a callee or attribute chain: ``x.y.z()`` -> ``z``."""
     if isinstance(expr, cst.Attribute):

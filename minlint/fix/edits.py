@@ -543,13 +543,13 @@ class _Planner:
     def record_class(self, fn: Function, name: cst.Name, at: cst.CSTNode) -> ClassFacts | None:
         """The class every definition of *name* that reaches *at* gives it:
         a parameter or variable annotation, or a constructor call."""
-        cfg = self.a.flow.cfg(fn)
+        cfg = self.a.resolver.cfg(fn)
         node_id = next((n.id for n in cfg.nodes if any(_contains(e, at) for e in n.exprs)), None)
         if node_id is None:
             return None
         found: set[int] = set()
         classes: list[ClassFacts] = []
-        for d in self.a.payloads.defs(fn).reaching(name.value, node_id):
+        for d in self.a.resolver.defs(fn).reaching(name.value, node_id):
             cls: ClassFacts | None = None
             if d.kind == "param" and fn.node is not None:
                 param = next((p for p in _params(fn.node.params) if p.name.value == name.value), None)

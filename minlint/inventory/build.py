@@ -325,7 +325,7 @@ class _Builder:
         """(nodes reachable from the entry, nodes that reach *target*) of *fn*."""
         key = (id(fn), target)
         if key not in self._paths:
-            cfg = self.flow.cfg(fn)
+            cfg = self.a.resolver.cfg(fn)
             self._paths[key] = (set(cfg.reachable(ENTRY)), _backward(cfg, target))
         return self._paths[key]
 
@@ -403,7 +403,7 @@ class _Builder:
 
     # -- checks ------------------------------------------------------------
     def _edge_site(self, fn: Function, src: int, guard: Guard) -> CheckSite | None:
-        node = self.flow.cfg(fn).nodes[src]
+        node = self.a.resolver.cfg(fn).nodes[src]
         if node.stmt is None:
             return None
         module = fn.module
@@ -543,7 +543,7 @@ class _Builder:
         entry_points = list(dict.fromkeys(c.steps[0].function for c in chains))
         return DisclosureEntry(
             "", module.display, line, column, module.name, self._name(d.fn), kind, d.label,
-            d.entry_point, d.node in self.flow.cfg(d.fn).reachable(ENTRY), entry_points, chains,
+            d.entry_point, d.node in self.a.resolver.cfg(d.fn).reachable(ENTRY), entry_points, chains,
             truncated, fields, others, guards, record, [], [], "ok")
 
 

@@ -11,7 +11,7 @@ gives the same facts as the whole module's tree would, at the same lines.
 
 What a part's code calls, binds and decorates with is read off ``ast``
 here (:class:`Calls`), so that the analysis can tell which parts cannot
-hold a disclosure without parsing them (``Analysis._may_disclose_in``).
+hold a disclosure without parsing them (``Prescan.may_disclose_in``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _BLOCKS: tuple[type[ast.stmt], ...] = (ast.If, ast.Try, ast.For, ast.AsyncFor, a
 @dataclass
 class Calls:
     """What some code calls and binds, for a conservative pre-scan: a superset
-    of what ``Analysis._may_disclose`` looks at in each function of it
+    of what ``Prescan.may_disclose`` looks at in each function of it
     (names as Python spells them: NFKC-normalised)."""
 
     names: set[str] = field(default_factory=set)  # last names of callees and of call arguments
