@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from minlint.core.errors import UsageError
 from minlint.core.findings import Finding
 from minlint.run.baseline import BaselineError, filter_new, fingerprint, load, write
-from minlint.run.engine import UsageError
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = "minlint-baseline.json"

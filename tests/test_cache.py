@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from minlint.project.config import find_config
-from minlint.run import engine
+from minlint.run import engine, parallel
 
 HANDLER = textwrap.dedent('''
     from app.payloads import build
@@ -40,13 +40,13 @@ def project(tmp_path: Path) -> Path:
 
 def run(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[tuple[str, int, str]], int]:
     calls = []
-    real = engine.analyse_seed
+    real = parallel.analyse_seed
 
-    def counting(project, policy, seed):  # type: ignore[no-untyped-def]
+    def counting(project, policy, seed, visit=None):  # type: ignore[no-untyped-def]
         calls.append(seed.display)
-        return real(project, policy, seed)
+        return real(project, policy, seed, visit)
 
-    monkeypatch.setattr(engine, "analyse_seed", counting)
+    monkeypatch.setattr(parallel, "analyse_seed", counting)
     monkeypatch.chdir(root)
     config = find_config(root)
     result = engine.check(["."], config, config.load_policy(), use_cache=True)

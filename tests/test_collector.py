@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from minlint.project.collect import collect
 from minlint.project.config import find_config
 from minlint.project.index import Project
-from minlint.run import engine
+from minlint.run import engine, parallel
 
 MODULE = """\
 from helpers import disclose
@@ -54,7 +55,7 @@ def _project(root: Path) -> Project:
     (root / "handlers.py").write_text(MODULE)
     (root / "helpers.py").write_text("def disclose(payload):\n    pass\n")
     config = find_config(root)
-    return Project(engine.collect([str(root)], config), root, config.load_policy())
+    return Project(collect([str(root)], config), root, config.load_policy())
 
 
 def test_a_forgotten_module_is_freed_by_reference_counting(tmp_path: Path, collector_off: None) -> None:
@@ -89,12 +90,12 @@ def test_a_run_leaves_the_collector_as_it_found_it(tmp_path: Path, monkeypatch: 
     for i in range(4):  # several seeds, and trees forgotten between them
         (tmp_path / f"more_{i}.py").write_text(MODULE)
     config = find_config(tmp_path)
-    monkeypatch.setattr(engine, "TREE_BUDGET", 0)
-    monkeypatch.setattr(engine, "FULL_COLLECTION_BUDGETS", 1)
+    monkeypatch.setattr(parallel, "TREE_BUDGET", 0)
+    monkeypatch.setattr(parallel, "FULL_COLLECTION_BUDGETS", 1)
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
     try:
-        found, _ = engine.analyse(engine.collect([str(tmp_path)], config), tmp_path, project.policy, jobs=1)
+        found, _ = engine.analyse(collect([str(tmp_path)], config), tmp_path, project.policy, jobs=1)
         assert gc.isenabled() is enabled
         assert gc.get_freeze_count() == 0
     finally:

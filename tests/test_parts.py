@@ -25,9 +25,10 @@ import pytest
 from minlint.facts.module import ModuleFacts, read_module
 from minlint.parse.chunks import split
 from minlint.parse.nodes import children
+from minlint.project.collect import collect
 from minlint.project.config import find_config
 from minlint.project.index import Project
-from minlint.run.engine import analyse, collect
+from minlint.run.engine import analyse
 from tests.support import REPO, run_case
 from tests.test_rule_cases import CASES
 

@@ -175,8 +175,8 @@ def test_the_prescans_skip_calls_that_cannot_reach_a_sink(tmp_path: Path) -> Non
     constant built by another call, of a local bound to a plain call's
     result, of a call's result: none can be a sink, so the function's part
     is not even parsed (and its tree would say the same)."""
+    from minlint.project.collect import collect
     from minlint.project.config import find_config
-    from minlint.run.engine import collect
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("from pkg.impl import (\n    Query,\n    lazy_text,\n)\n")

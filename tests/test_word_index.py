@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from minlint.project import index
+from minlint.project.collect import collect
 from minlint.project.config import find_config
-from minlint.run.engine import collect
 
 WORDS = ["send", "sender", "_send", "send_2", "naïve", "x", "disclose", "Σ", "absent", "re", "f", "ip",
          *[f"helper_{i}" for i in range(40)]]

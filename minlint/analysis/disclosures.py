@@ -4,10 +4,19 @@ indirectly, and the returns and yields of disclosure functions."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import libcst as cst
 
+from minlint.analysis.evidence import (
+    Chain,
+    Disclosure,
+    Evidence,
+    Exported,
+    Requirement,
+    Site,
+    Step,
+    classify,
+)
 from minlint.analysis.flow import Flow
 from minlint.analysis.payload import Ctx, Payloads, _yields
 from minlint.analysis.prescan import Prescan
@@ -19,19 +28,10 @@ from minlint.facts.names import dotted
 from minlint.policy.pack import Policy, Sink, normalise_field
 from minlint.project.index import Project
 
-
-@dataclass(frozen=True)
-class Disclosure:
-    fn: Function
-    node: int  # CFG node of the sink call or the return
-    site: cst.CSTNode  # the sink call, or the return statement: where MIN2xx/MIN301 are reported
-    label: str  # "disclose()" or "the return of answer()"
-    payload: tuple[cst.BaseExpression, ...]
-    entry_point: bool  # inside a disclosure function: its callers do not count
-
-    @property
-    def module(self) -> ModuleFacts:
-        return self.fn.module
+# Call chains multiply with every shared helper; past these limits the
+# chains stop and say so instead of growing without bound.
+CHAIN_CAP = 20
+DEPTH_CAP = 12
 
 
 class Analysis:
@@ -49,6 +49,72 @@ class Analysis:
 
     def callee(self, call: cst.Call, fn: Function) -> Function | ClassFacts | None:
         return self.resolver.callee(call, fn)
+
+    # -- evidence -----------------------------------------------------------------
+    def evidence(self, d: Disclosure) -> Evidence:
+        """What the analysis says about disclosure *d* (see ``evidence.py``)."""
+        policy = self.policy
+        exports: list[Exported] = []
+        ctx = Ctx(d.fn, d.node)
+        for expr in d.payload:
+            for item in self.payloads.exported(expr, ctx, True):
+                classified = classify(item, policy)
+                if classified is not None:
+                    exports.append(classified)
+        requirements = [Requirement("guard", g, self.flow.guard_at(d.fn, d.node, g, d.entry_point))
+                        for g in policy.guards]
+        requirements.append(Requirement("record", None, self.flow.record_at(d.fn, d.node, d.entry_point)))
+        reachable = d.node in self.resolver.cfg(d.fn).reachable(ENTRY)
+        return Evidence(d, tuple(exports), tuple(requirements), reachable)
+
+    def sites(self, e: Evidence, requirement: Requirement) -> list[Site]:
+        """Where the checks behind *requirement*'s verdict are made (or, when it
+        is missing, the checks there are and why they do not count)."""
+        d = e.disclosure
+        return self.flow.sites(d.fn, d.node, requirement, d.entry_point)
+
+    def chains(self, d: Disclosure) -> tuple[list[Chain], bool]:
+        """The call chains from the entry points to *d*, and whether there were
+        more than ``CHAIN_CAP`` (the list is cut there)."""
+        last = Step(d.fn, d.site)
+        if d.entry_point:
+            return [Chain((last,), "disclosure-function", False)], False
+        out: list[Chain] = []
+        truncated = False
+        project = self.project
+
+        def up(path: list[Step]) -> None:
+            nonlocal truncated
+            if len(out) >= CHAIN_CAP:
+                truncated = True
+                return
+            head = path[0].fn
+            if head.node is None:
+                out.append(Chain(tuple(path), "module", False))
+                return
+            if len(path) > 1 and self.vocab.is_disclosure_function(head):
+                out.append(Chain(tuple(path), "disclosure-function", False))
+                return
+            sites, escapes = project.call_sites(head)
+            if not sites:
+                out.append(Chain(tuple(path), "no-callers", escapes))
+                return
+            if len(path) >= DEPTH_CAP:
+                out.append(Chain(tuple(path), "depth-limit", escapes))
+                return
+            ordered = sorted(sites, key=lambda s: (s.caller.module.display, s.caller.module.line_of(s.call)))
+            for site in ordered:
+                step = Step(site.caller, site.call)
+                if any(s.fn is site.caller for s in path):
+                    if len(out) >= CHAIN_CAP:
+                        truncated = True
+                        return
+                    out.append(Chain((step, *path), "cycle", escapes))
+                    continue
+                up([step, *path])
+
+        up([last])
+        return out, truncated
 
     # -- disclosures ------------------------------------------------------------
     def disclosures(self, module: ModuleFacts) -> Iterator[Disclosure]:

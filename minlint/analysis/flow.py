@@ -17,40 +17,20 @@ comparison checks nothing for p.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from minlint.analysis.evidence import HOLDS, Requirement, Site, SiteKind, Verdict, WeakCheck, unique
 from minlint.analysis.resolve import Resolver
 from minlint.analysis.vocab import calls_in
 from minlint.facts.cfg import CFG, ENTRY, EXIT, RAISE, Edge, statement_call
-from minlint.facts.module import Function, ModuleFacts
+from minlint.facts.module import Function, ModuleFacts, decorator_names
 from minlint.facts.names import dotted
 from minlint.parse.positions import Lazy
 from minlint.policy.countries import country_code
 from minlint.policy.pack import Guard
-
-
-@dataclass(frozen=True)
-class WeakCheck:
-    """A check that stands in for a guard but does not hold: MIN204 or MIN205."""
-
-    code: str
-    module: ModuleFacts
-    node: cst.CSTNode
-    guard: str
-    detail: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    weak: tuple[WeakCheck, ...] = ()
-    why: str | Lazy = ""  # for a missing check: the path that misses it
-    via: str | Lazy = ""  # the call site or helper the verdict came through
-
-
-HOLDS = Verdict(True)
 
 
 @dataclass
@@ -75,6 +55,10 @@ class FunctionFlow:
     decorated: set[str] = field(default_factory=set)
 
 
+# Witnesses multiply with every shared helper; past this the list says so by stopping.
+SITE_CAP = 20
+
+
 class Flow:
     """Per-function facts and verdicts, memoised; shared by every rule."""
 
@@ -84,6 +68,7 @@ class Flow:
         self._flows: dict[int, FunctionFlow] = {}
         self._establishes: dict[tuple[int, str], Verdict] = {}
         self._records: dict[int, bool] = {}
+        self._paths: dict[tuple[int, int], tuple[set[int], set[int]]] = {}
         self._callers: dict[tuple[int, str], Verdict] = {}
 
     # -- building -------------------------------------------------------------
@@ -127,7 +112,7 @@ class Flow:
     def _test_guards(self, ff: FunctionFlow, n: int, atom: cst.BaseExpression, in_assert: bool) -> None:
         label = "false" if _negated_comparison(atom) else "true"
         for g in self.vocab.predicates_in(atom, ff.fn):
-            weak = (WeakCheck("MIN204", ff.fn.module, atom, g.id, f"the {g.title} is an assert"),) if in_assert else None
+            weak = (WeakCheck("assert", ff.fn.module, atom, g.id, f"the {g.title} is an assert"),) if in_assert else None
             ff.edges.setdefault(g.id, []).append(((n, label), weak))
         comparison = self._comparison(atom, ff.fn)
         if comparison is not None:
@@ -197,7 +182,7 @@ class Flow:
             edge = (c.node, passing[0])
             if c.in_assert:
                 weak[edge] = (*weak.get(edge, ()),
-                              WeakCheck("MIN204", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"))
+                              WeakCheck("assert", fn.module, c.atom, guard.id, f"the {guard.title} is an assert"))
         checked = strong | set(weak) | {(n, label) for n, label in checks.items()}
         seen = ff.cfg.reachable(ENTRY, blocked_edges=checked)
         if target in seen:
@@ -244,7 +229,7 @@ class Flow:
                     detail = f"the allow-list {_show(passed.raw)} contains blocked {country}"
                 else:
                     detail = f"the deny-list {_show(passed.raw)} misses blocked {country}"
-                out.append(WeakCheck("MIN205", ff.fn.module, passed.atom, guard.id, detail))
+                out.append(WeakCheck("leaky-list", ff.fn.module, passed.atom, guard.id, detail))
         return out
 
     def establishes(self, helper: Function, guard: Guard) -> Verdict:
@@ -265,7 +250,7 @@ class Flow:
             return v
         up = self.callers(fn, guard.id, lambda f, n: self.local(f, n, guard))
         if up.holds:
-            return up
+            return replace(up, callers=True)
         return Verdict(False, why=v.why, via=up.via)
 
     # -- transparency -----------------------------------------------------------
@@ -303,7 +288,7 @@ class Flow:
             return v
         up = self.callers(fn, "<record>", self.local_record)
         if up.holds:
-            return up
+            return replace(up, callers=True)
         return Verdict(False, why=v.why, via=up.via)
 
     # -- callers ------------------------------------------------------------------
@@ -412,6 +397,168 @@ class Flow:
         if not steps:
             return ""
         return "the path through " + ", ".join(steps[-2:])
+
+
+    # -- witnesses: where a verdict's checks are made ---------------------------
+    # What a reviewer reads beside a verdict (the inventory): the establishing
+    # checks that lie on some path from the function's entry to the
+    # disclosure, or, when the obligation moved to the callers, the checks the
+    # callers make. Computed on demand from the same flow facts as the verdict.
+
+    def sites(self, fn: Function, target: int, requirement: Requirement, entry_point: bool) -> list[Site]:
+        """The checks behind *requirement*'s verdict at node *target* of *fn*;
+        for a missing one, those that exist and why they do not count."""
+        v = requirement.verdict
+        local: Callable[[Function, int], Verdict]
+        here: Callable[..., list[Site]]
+        if requirement.kind == "guard":
+            guard = requirement.guard
+            assert guard is not None
+
+            def local(f: Function, n: int) -> Verdict:
+                return self.local(f, n, guard)
+
+            def here(f: Function, n: int, after: bool = False) -> list[Site]:
+                return self._guard_sites(f, n, guard, after=after)
+        else:
+            local = self.local_record
+
+            def here(f: Function, n: int, after: bool = False) -> list[Site]:
+                return self._record_sites(f, n)  # one after the disclosure counts too
+
+        if v.callers:
+            return self._caller_sites(fn, local, here)
+        if v.holds:
+            return here(fn, target)
+        out = [s if s.note else replace(s, note="only on some paths") for s in here(fn, target, True)]
+        if not entry_point:
+            out += [replace(s, note="only in some callers") for s in self._caller_sites(fn, local, here)]
+        return unique(out)
+
+    def _on_paths(self, fn: Function, target: int) -> tuple[set[int], set[int]]:
+        """(nodes reachable from the entry, nodes that reach *target*) of *fn*."""
+        key = (id(fn), target)
+        got = self._paths.get(key)
+        if got is None:
+            cfg = self.r.cfg(fn)
+            got = self._paths[key] = (set(cfg.reachable(ENTRY)), cfg.reaching(target))
+        return got
+
+    def _edge_site(self, fn: Function, src: int, guard: Guard) -> Site | None:
+        node = self.r.cfg(fn).nodes[src]
+        if node.stmt is None:
+            return None
+        if node.kind == "stmt":
+            call = statement_call(node.stmt)
+            if call is None:
+                return None
+            direct = any(g.id == guard.id for g in self.vocab.guard_calls(call, fn))
+            return Site("call" if direct else "helper", f"{dotted(call.func) or '<call>'}()", fn.qualname,
+                        fn.module, call)
+        return Site("assert" if node.kind == "assert" else "test", statement_text(fn.module, node.stmt),
+                    fn.qualname, fn.module, node.stmt)
+
+    def _guard_sites(self, fn: Function, target: int, guard: Guard, *, after: bool = False) -> list[Site]:
+        """The checks of *guard* in *fn* that lie on some path from its entry to
+        *target*; with *after*, also those that come only after it (they do not
+        count, and a reader looking for the check wants to know it is there)."""
+        ff = self.flow(fn)
+        out: list[Site] = []
+        if guard.id in ff.decorated:
+            for dec, name in decorator_names(fn):
+                if self.vocab.decorator_guards(dec, fn, (guard,)):
+                    out.append(Site("decorator", f"@{name}", fn.qualname, fn.module, dec))
+        forward, back = self._on_paths(fn, target)
+        for (src, label), _ in ff.edges.get(guard.id, ()):
+            if src in forward and any(lbl == label and t in back for t, lbl in ff.cfg.nodes[src].succ):
+                site = self._edge_site(fn, src, guard)
+                if site is not None:
+                    out.append(site)
+        for c in ff.comparisons:
+            if c.guard.id == guard.id and c.node in forward and c.node in back:
+                out.append(Site("assert" if c.in_assert else "comparison", statement_text(fn.module, c.atom),
+                                fn.qualname, fn.module, c.atom))
+        if after:
+            later = set(ff.cfg.reachable(target)) - back
+            for (src, _), _ in ff.edges.get(guard.id, ()):
+                if src in later:
+                    site = self._edge_site(fn, src, guard)
+                    if site is not None:
+                        out.append(replace(site, note="after the disclosure"))
+        return unique(out)
+
+    def _record_sites(self, fn: Function, target: int) -> list[Site]:
+        """Transparency records on some path through *target* (before or after it)."""
+        ff = self.flow(fn)
+        forward, back = self._on_paths(fn, target)
+        after = set(ff.cfg.reachable(target))
+        out: list[Site] = []
+        for n in sorted(ff.records):
+            if n not in forward or (n not in back and n not in after):
+                continue
+            for expr in ff.cfg.nodes[n].exprs:
+                for call in calls_in(expr):
+                    if self.vocab.is_record(call, fn):
+                        kind: SiteKind = "record"
+                    elif self._helper_records(call, fn):
+                        kind = "helper"
+                    else:
+                        continue
+                    out.append(Site(kind, f"{dotted(call.func) or '<call>'}()", fn.qualname, fn.module, call))
+        return unique(out)
+
+    def _caller_sites(
+        self, fn: Function, holds: Callable[[Function, int], Verdict],
+        sites_at: Callable[[Function, int], list[Site]], seen: set[int] | None = None,
+    ) -> list[Site]:
+        """The checks that callers make before calling *fn*, transitively
+        (SPEC 2.3, across functions), along the same unchecked call sites
+        ``callers`` walks."""
+        seen = seen if seen is not None else set()
+        seen.add(id(fn))
+        out: list[Site] = []
+        sites, _ = self.r.project.call_sites(fn)
+        for site in sites:
+            caller = site.caller
+            node = self.r.node_of_call(caller).get(id(site.call))
+            if node is None:
+                continue
+            if holds(caller, node).holds:
+                out.extend(sites_at(caller, node))
+            elif id(caller) not in seen and not self.vocab.is_disclosure_function(caller):
+                out.extend(self._caller_sites(caller, holds, sites_at, seen))
+            if len(out) >= SITE_CAP:
+                break
+        return unique(out)[:SITE_CAP]
+
+
+def statement_text(module: ModuleFacts, node: cst.CSTNode, limit: int = 60) -> str:
+    """The statement line a test atom is on: `if not order.ok` reads better
+    than the atom `order.ok` the flow graph decomposed it into."""
+    line = module.line_of(node)
+    text = strip_comment(module.source_line(line)).strip().removesuffix(":").strip()
+    if not text:
+        text = " ".join(module.code_for(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def strip_comment(line: str) -> str:
+    """The line without its trailing comment (a `#` outside string quotes)."""
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+        i += 1
+    return line
 
 
 def _other_side(ff: FunctionFlow, src: int, label: str) -> int | None:

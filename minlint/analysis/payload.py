@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from minlint.analysis.dataflow import Def, bound_targets
+from minlint.analysis.evidence import Export, ExportKind, Through
 from minlint.analysis.resolve import Resolver
 from minlint.facts.cfg import ENTRY
-from minlint.facts.module import ClassFacts, Function, ModuleFacts
+from minlint.facts.module import ClassFacts, Function
 from minlint.facts.names import dotted, known_names, last_name, string_value
 from minlint.parse.nodes import children
 from minlint.parse.positions import Lazy
@@ -33,27 +34,16 @@ ORM_METHODS = {"get", "filter", "first", "last", "all", "exclude", "get_or_creat
                "one_or_none", "scalar", "scalars", "select_related", "prefetch_related", "only", "defer"}
 
 
-@dataclass(frozen=True)
-class Item:
-    kind: str  # field | whole | dynamic
-    name: str  # the field, or what the whole/dynamic expression is
-    module: ModuleFacts
-    node: cst.CSTNode  # where a finding about it is reported
-    via: str | Lazy = ""  # the helper or call site it came through
-    scope: str | None = None  # qualified name of the function the node is in
-    through: str = ""  # "return": built in a helper's return; "argument": passed at a call site
-
-
 
 
 @dataclass(frozen=True)
 class Ctx:
     fn: Function
     node: int
-    env: Mapping[str, tuple[Item, ...] | tuple[str, ...]] = field(default_factory=dict)
+    env: Mapping[str, tuple[Export, ...] | tuple[str, ...]] = field(default_factory=dict)
     bindings: Mapping[str, tuple[cst.BaseExpression, Ctx]] = field(default_factory=dict)
     via: str | Lazy = ""
-    through: str = ""
+    through: Through = ""
 
 
 class Payloads:
@@ -63,7 +53,7 @@ class Payloads:
         self._active: set[tuple[int, int, bool]] = set()
 
     # -- entry ------------------------------------------------------------------
-    def exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Item]:
+    def exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Export]:
         key = (id(expr), id(ctx.fn), whole)
         if key in self._active:  # a value defined in terms of itself adds nothing new
             return []
@@ -73,18 +63,18 @@ class Payloads:
         finally:
             self._active.discard(key)
 
-    def _item(self, kind: str, name: str, node: cst.CSTNode, ctx: Ctx) -> Item:
-        return Item(kind, name, ctx.fn.module, node, ctx.via,
+    def _item(self, kind: ExportKind, name: str, node: cst.CSTNode, ctx: Ctx) -> Export:
+        return Export(kind, name, ctx.fn.module, node, ctx.via,
                     ctx.fn.qualname if ctx.fn.node is not None else None, ctx.through)
 
-    def _all(self, exprs: Iterable[cst.BaseExpression | None], ctx: Ctx, whole: bool) -> list[Item]:
-        out: list[Item] = []
+    def _all(self, exprs: Iterable[cst.BaseExpression | None], ctx: Ctx, whole: bool) -> list[Export]:
+        out: list[Export] = []
         for e in exprs:
             if e is not None:
                 out.extend(self.exported(e, ctx, whole))
         return out
 
-    def _exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Item]:
+    def _exported(self, expr: cst.BaseExpression, ctx: Ctx, whole: bool) -> list[Export]:
         if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary,
                              cst.Ellipsis, cst.Comparison)):
             return []
@@ -105,7 +95,7 @@ class Payloads:
         if isinstance(expr, cst.Dict):
             return self._dict(expr, ctx)
         if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            out: list[Item] = []
+            out: list[Export] = []
             for el in expr.elements:
                 out.extend(self.exported(el.value, ctx, True))
             return out
@@ -129,13 +119,13 @@ class Payloads:
         return []
 
     # -- names ------------------------------------------------------------------
-    def _name(self, expr: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
+    def _name(self, expr: cst.Name, ctx: Ctx, whole: bool) -> list[Export]:
         name = expr.value
         if name in ("None", "True", "False"):
             return []
         if name in ctx.env:
             bound = ctx.env[name]
-            return [b for b in bound if isinstance(b, Item)]
+            return [b for b in bound if isinstance(b, Export)]
         if name in ("vars", "locals", "globals"):
             return []
         defs = self.defs(ctx.fn)
@@ -170,12 +160,12 @@ class Payloads:
                     if d.kind == "assign" and isinstance(d.value, cst.Name) and d.value.value != name}
         return [d for q in sorted(aliases) for d in defs.reaching(q, ctx.node) if d.kind == "mutate"]
 
-    def _written_under(self, base: cst.BaseExpression, key: str, ctx: Ctx) -> list[Item]:
+    def _written_under(self, base: cst.BaseExpression, key: str, ctx: Ctx) -> list[Export]:
         """What a local dict or object holds under *key*: a value stored under
         an allowed name is still the value (``p["phone"] = user.email``)."""
         if not isinstance(base, cst.Name) or base.value in ctx.env:
             return []
-        out: list[Item] = []
+        out: list[Export] = []
         if base.value == "self" and ctx.fn.cls is not None:
             # an attribute of self holds what any method of the class stored in it
             for method in ctx.fn.cls.methods.values():
@@ -194,8 +184,8 @@ class Payloads:
                         out.extend(self.exported(el.value, at, False))
         return out
 
-    def _from_defs(self, reaching: list[Def], use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
-        out: list[Item] = []
+    def _from_defs(self, reaching: list[Def], use: cst.Name, ctx: Ctx, whole: bool) -> list[Export]:
+        out: list[Export] = []
         for d in reaching:
             at = Ctx(ctx.fn, d.node, bindings=ctx.bindings, via=ctx.via, through=ctx.through)
             if d.kind == "param":
@@ -213,7 +203,7 @@ class Payloads:
                 out.extend(self.exported(d.value, at, whole))
         return out
 
-    def _param(self, name: str, use: cst.Name, ctx: Ctx, whole: bool) -> list[Item]:
+    def _param(self, name: str, use: cst.Name, ctx: Ctx, whole: bool) -> list[Export]:
         """A parameter holds what its callers pass; with no visible callers,
         what its name says (by the policy), else it is unknown."""
         if name in ctx.bindings:
@@ -223,7 +213,7 @@ class Payloads:
         if fn.node is not None and name not in ("self", "cls"):
             sites, escapes = self.a.project.call_sites(fn)
             if sites and not escapes:
-                out: list[Item] = []
+                out: list[Export] = []
                 for site in sites:
                     passed = _argument_for(site.call, fn, name)
                     node = self.a.node_of_call(site.caller).get(id(site.call))
@@ -241,7 +231,7 @@ class Payloads:
         return []
 
     # -- attributes and subscripts ----------------------------------------------
-    def _attribute(self, expr: cst.Attribute, ctx: Ctx, whole: bool) -> list[Item]:
+    def _attribute(self, expr: cst.Attribute, ctx: Ctx, whole: bool) -> list[Export]:
         attr = expr.attr.value
         if attr == "__dict__":
             return [self._item("whole", self._code(expr, ctx), expr, ctx)]
@@ -253,7 +243,7 @@ class Payloads:
             return []  # `status.HTTP_200_OK`, `settings.REGION`: a constant, not user data
         return [self._item("field", attr, expr, ctx), *self._written_under(expr.value, attr, ctx)]
 
-    def _subscript(self, expr: cst.Subscript, ctx: Ctx, whole: bool) -> list[Item]:
+    def _subscript(self, expr: cst.Subscript, ctx: Ctx, whole: bool) -> list[Export]:
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return self.exported(expr.value, ctx, whole)  # a slice: part of the same data
         key = expr.slice[0].slice.value
@@ -284,7 +274,7 @@ class Payloads:
         return None
 
     # -- calls ------------------------------------------------------------------
-    def _call(self, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
+    def _call(self, call: cst.Call, ctx: Ctx, whole: bool) -> list[Export]:
         func = call.func
         names = known_names(func, ctx.fn.module.imports)
         last = last_name(func) or ""
@@ -371,7 +361,7 @@ class Payloads:
             return not self.defs(ctx.fn).reaching(value.value, ctx.node)
         return False
 
-    def _context(self, item: Item) -> bool:
+    def _context(self, item: Export) -> bool:
         return item.kind == "field" and self.a.policy.is_context(normalise_field(item.name))
 
     def _named_by_policy(self, name: str) -> bool:
@@ -387,8 +377,8 @@ class Payloads:
                 return [v for v in values if isinstance(v, cst.Lambda)]
         return []
 
-    def _keywords_as_fields(self, args: Iterable[cst.Arg], ctx: Ctx) -> list[Item]:
-        out: list[Item] = []
+    def _keywords_as_fields(self, args: Iterable[cst.Arg], ctx: Ctx) -> list[Export]:
+        out: list[Export] = []
         for a in args:
             if a.keyword is not None:
                 if not (_literal(a.value) or self._constant(a.value, ctx)):
@@ -402,7 +392,7 @@ class Payloads:
                 out.extend(self.exported(a.value, ctx, True))
         return out
 
-    def _construct(self, cls: ClassFacts, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
+    def _construct(self, cls: ClassFacts, call: cst.Call, ctx: Ctx, whole: bool) -> list[Export]:
         if "serializer" in cls.kinds:
             return self._serializer_fields(cls, call, ctx) if whole else []
         if not call.args:
@@ -417,7 +407,7 @@ class Payloads:
                 out.extend(self.exported(value, ctx, True))
         return out
 
-    def _returns(self, fn: Function, call: cst.Call, ctx: Ctx, whole: bool) -> list[Item]:
+    def _returns(self, fn: Function, call: cst.Call, ctx: Ctx, whole: bool) -> list[Export]:
         cfg = self.a.cfg(fn)
         bindings: dict[str, tuple[cst.BaseExpression, Ctx]] = {}
         offset = 1 if fn.cls is not None and fn.positional[:1] in (("self",), ("cls",)) else 0
@@ -430,7 +420,7 @@ class Payloads:
                 bindings[a.keyword.value] = (a.value, ctx)
         via = ctx.via or Lazy(lambda: (
             f"via {fn.name}() in {fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"))
-        out: list[Item] = []
+        out: list[Export] = []
         for node in cfg.nodes:
             returned: list[cst.BaseExpression] = []
             if node.kind == "return" and node.exprs and isinstance(node.exprs[0], cst.BaseExpression):
@@ -445,7 +435,7 @@ class Payloads:
                                                     through=ctx.through or "return"), whole))
         return out
 
-    def _starred(self, value: cst.BaseExpression, ctx: Ctx) -> list[Item]:
+    def _starred(self, value: cst.BaseExpression, ctx: Ctx) -> list[Export]:
         """``**expr``: its keys are the fields, when they can be known."""
         if isinstance(value, (cst.Dict, cst.Call, cst.Name)):
             inner = self.exported(value, ctx, True)
@@ -455,8 +445,8 @@ class Payloads:
             return self.exported(value, ctx, True)
         return [self._item("dynamic", f"**{self._code(value, ctx)} with keys known only at run time", value, ctx)]
 
-    def _dict(self, expr: cst.Dict, ctx: Ctx) -> list[Item]:
-        out: list[Item] = []
+    def _dict(self, expr: cst.Dict, ctx: Ctx) -> list[Export]:
+        out: list[Export] = []
         for el in expr.elements:
             if isinstance(el, cst.StarredDictElement):
                 out.extend(self._starred(el.value, ctx))
@@ -476,9 +466,9 @@ class Payloads:
             out.extend(value)
         return out
 
-    def _comprehension(self, expr: cst.BaseComp, ctx: Ctx) -> list[Item]:
-        env: dict[str, tuple[Item, ...] | tuple[str, ...]] = dict(ctx.env)
-        out: list[Item] = []
+    def _comprehension(self, expr: cst.BaseComp, ctx: Ctx) -> list[Export]:
+        env: dict[str, tuple[Export, ...] | tuple[str, ...]] = dict(ctx.env)
+        out: list[Export] = []
         comp: cst.CompFor | None = expr.for_in
         while comp is not None:
             it = comp.iter
@@ -508,7 +498,7 @@ class Payloads:
         return out
 
     # -- records ----------------------------------------------------------------
-    def _whole_or_built(self, obj: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Item]:
+    def _whole_or_built(self, obj: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Export]:
         """``asdict(x)``: the keywords of the constructor call that built x, else the whole record."""
         built = self._built_by(obj, ctx)
         if built is not None:
@@ -516,7 +506,7 @@ class Payloads:
             return self._keywords_as_fields(built_call.args, built_ctx) + self._construct_positional(built_call, built_ctx)
         return [self._item("whole", self._code(call, ctx), call, ctx)]
 
-    def _construct_positional(self, call: cst.Call, ctx: Ctx) -> list[Item]:
+    def _construct_positional(self, call: cst.Call, ctx: Ctx) -> list[Export]:
         target = self.a.callee(call, ctx.fn)
         if not isinstance(target, ClassFacts):
             return []
@@ -535,7 +525,7 @@ class Payloads:
                 return self._built_by(reaching[0].value, Ctx(ctx.fn, reaching[0].node, via=ctx.via, through=ctx.through))
         return None
 
-    def _named_or_whole(self, arg: cst.Arg | None, call: cst.Call, ctx: Ctx) -> list[Item]:
+    def _named_or_whole(self, arg: cst.Arg | None, call: cst.Call, ctx: Ctx) -> list[Export]:
         if arg is None:
             return [self._item("whole", self._code(call, ctx), call, ctx)]
         value = arg.value
@@ -587,9 +577,9 @@ class Payloads:
                         return found
         return None
 
-    def _serializer_fields(self, cls: ClassFacts, at: cst.CSTNode, ctx: Ctx) -> list[Item]:
+    def _serializer_fields(self, cls: ClassFacts, at: cst.CSTNode, ctx: Ctx) -> list[Export]:
         if isinstance(cls.meta_fields, tuple):
-            return [Item("field", name, cls.module, node, ctx.via, cls.name, ctx.through)
+            return [Export("field", name, cls.module, node, ctx.via, cls.name, ctx.through)
                     for name, node in cls.meta_fields]
         return [self._item("whole", f"{cls.name}, whose Meta.fields is '__all__'", at, ctx)]
 

@@ -8,7 +8,7 @@ sinks and every other list).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
@@ -121,13 +121,13 @@ class Vocabulary:
         return False
 
     def guard_decorators(self, fn: Function) -> set[str]:
-        out: set[str] = set()
-        for dec, _ in decorator_names(fn):
-            names = known_names(_target(dec), fn.module.imports)
-            for g in self.policy.guards:
-                if matches_any(g.decorators, names):
-                    out.add(g.id)
-        return out
+        """The ids of the guards a decorator of *fn* establishes for its whole body."""
+        return {g.id for dec, _ in decorator_names(fn) for g in self.decorator_guards(dec, fn, self.policy.guards)}
+
+    def decorator_guards(self, dec: cst.Decorator, fn: Function, guards: Iterable[Guard]) -> list[Guard]:
+        """Those of *guards* that decorator *dec* of *fn* establishes."""
+        names = known_names(_target(dec), fn.module.imports)
+        return [g for g in guards if matches_any(g.decorators, names)]
 
     def subject_guards(self, expr: cst.BaseExpression) -> list[Guard]:
         """Guards whose `subjects` name this expression (by its last name)."""

@@ -9,42 +9,44 @@ example of the documented behaviour.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 if TYPE_CHECKING:
-    from minlint.analysis.disclosures import Analysis, Disclosure
+    from minlint.analysis.evidence import Evidence
     from minlint.facts.module import ModuleFacts
+    from minlint.parse.positions import Lazy
+    from minlint.policy.pack import Policy
 
 
 @dataclass(frozen=True)
 class Raw:
-    """A finding before positions are looked up and suppressions applied."""
+    """A finding before positions are looked up and suppressions applied.
+
+    Its text is the code's message template (``minlint.core.codes``) filled
+    with *params*, some of which are lazy (a position in another module is only
+    worth computing for a finding that is reported)."""
 
     module: ModuleFacts
     node: cst.CSTNode
     code: str
-    message: str
+    params: Mapping[str, str | Lazy] = field(default_factory=dict)
     scope: str | None = None
     fields: tuple[str, ...] = ()
     guard: str | None = None
 
 
 class Rule:
+    """One rule: the codes it chooses, its VALID/INVALID cases, and ``check``,
+    which turns the evidence of one disclosure into raw findings. The rule's
+    documentation is its page in ``docs/rules/`` (``minlint explain``)."""
+
     codes: ClassVar[tuple[str, ...]] = ()
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
 
-    def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
+    def check(self, evidence: Evidence, policy: Policy) -> Iterator[Raw]:
         raise NotImplementedError
-
-
-def scope_of(disclosure: Disclosure) -> str | None:
-    return disclosure.fn.qualname if disclosure.fn.node is not None else None
-
-
-def where(disclosure: Disclosure) -> str:
-    return f"{disclosure.label} at line {disclosure.module.line_of(disclosure.site)}"

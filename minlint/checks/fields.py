@@ -5,56 +5,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from minlint.checks.base import Raw, Rule, where
+from minlint.checks.base import Raw, Rule
 from minlint.parse.positions import Lazy
-from minlint.policy.pack import normalise_field
 
 if TYPE_CHECKING:
-    from minlint.analysis.disclosures import Analysis, Disclosure
+    from minlint.analysis.evidence import Evidence
+    from minlint.policy.pack import Policy
+
+
+# the code of each export the policy does not allow
+EXPORT_CODES = {"disallowed": "MIN101", "whole": "MIN102", "dynamic": "MIN103"}
 
 
 class FieldRule(Rule):
-    """MIN101, MIN102, MIN103: what a disclosure exports.
+    """MIN101, MIN102, MIN103: what a disclosure exports (docs/rules/MIN101.md).
 
-    The promise allows one thing to leave: the user's IP address and phone
-    number. Every field a disclosure's payload carries is classified by the
-    policy (``fields.categories``, ``fields.allowed``, ``fields.context``):
-
-    - MIN101: a field outside the allowed categories, at the field expression;
-    - MIN102: a whole record (``asdict(user)``, ``vars(user)``, ``.values()``...),
-      at the whole-record expression;
-    - MIN103: an export that cannot be known statically (``getattr(user, name)``,
-      ``**unknown``), at the dynamic expression.
-
-    Cases are run with only these codes selected.
-    """
+    Cases are run with only these codes selected."""
 
     codes = ("MIN101", "MIN102", "MIN103")
 
-    def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
-        policy = analysis.policy
+    def check(self, evidence: Evidence, policy: Policy) -> Iterator[Raw]:
+        d = evidence.disclosure
         allowed = ", ".join(sorted(policy.allowed))
-        target = Lazy(lambda: where(disclosure))  # a position: only worth computing for a finding
-        for expr in disclosure.payload:
-            for item in analysis.payloads.exported(expr, _ctx(disclosure), True):
-                via = f" ({item.via})" if item.via else ""
-                if item.kind == "field":
-                    name = normalise_field(item.name)
-                    if not name or policy.is_context(name) or policy.is_allowed(name):
-                        continue
-                    category = policy.category_of(name)
-                    kind = f" ({category})" if category else ""
-                    yield Raw(item.module, item.node, "MIN101",
-                              f"'{item.name}'{kind} reaches {target}{via}; allowed: {allowed}",
-                              item.scope, fields=(item.name,))
-                elif item.kind == "whole":
-                    yield Raw(item.module, item.node, "MIN102",
-                              f"a whole record, {item.name}, reaches {target}{via}; export named fields instead",
-                              item.scope)
-                else:
-                    yield Raw(item.module, item.node, "MIN103",
-                              f"{item.name}: what reaches {target} cannot be determined statically{via}",
-                              item.scope)
+        target = Lazy(d.where)  # a position: only worth computing for a finding
+        for e in evidence.exports:
+            item = e.item
+            via = Lazy(lambda v=item.via: f" ({v})" if v else "")  # type: ignore[misc]
+            if e.status == "disallowed":
+                yield Raw(item.module, item.node, "MIN101",
+                          {"category": f" ({e.category})" if e.category else "", "target": target, "via": via,
+                           "allowed": allowed}, item.scope, fields=(item.name,))
+            elif e.status == "whole":
+                yield Raw(item.module, item.node, "MIN102", {"what": item.name, "target": target, "via": via},
+                          item.scope)
+            elif e.status == "dynamic":
+                yield Raw(item.module, item.node, "MIN103", {"what": item.name, "target": target, "via": via},
+                          item.scope)
 
     VALID = (
         # the allowed fields, by alias, by pattern, through a local name
@@ -245,8 +231,3 @@ def handler(user):
 ''',
     )
 
-
-def _ctx(disclosure: Disclosure):  # type: ignore[no-untyped-def]
-    from minlint.analysis.payload import Ctx
-
-    return Ctx(disclosure.fn, disclosure.node)

@@ -5,47 +5,41 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from minlint.checks.base import Raw, Rule, scope_of, where
+from minlint.checks.base import Raw, Rule
+from minlint.parse.positions import Lazy
 
 if TYPE_CHECKING:
-    from minlint.analysis.disclosures import Analysis, Disclosure
+    from minlint.analysis.evidence import Evidence
+    from minlint.policy.pack import Policy
+
+# a weak check stands in for its guard's code (one finding, not two)
+WEAK_CODES = {"assert": "MIN204", "leaky-list": "MIN205"}
 
 
 class GuardRule(Rule):
-    """MIN201–MIN205 (and a pack's own MIN206–MIN299): the required checks.
+    """MIN201-MIN205 (and a pack's own MIN206-MIN299): the required checks
+    (docs/rules/MIN201.md).
 
-    Each ``[[guards]]`` entry of the policy must hold on every path from the
-    function's entry to each disclosure (SPEC 2.3): a guard call that completed
-    normally, a branch whose failing side cannot reach the disclosure, a guard
-    decorator, a validating helper, or (jurisdiction) a comparison against a
-    deny-list or an allow-list. A disclosure not guarded inside its function is
-    guarded when every call site in the checked code is, transitively;
-    disclosure functions are entry points and must guard themselves.
-
-    MIN204 (an ``assert`` check) and MIN205 (a deny-list that misses, or an
-    allow-list that holds, a blocked jurisdiction) stand in for the guard's code
-    at the disclosures they cover: one finding, not two.
-
-    Cases are run with only MIN2 codes selected.
-    """
+    Cases are run with only MIN2 codes selected."""
 
     codes = ("MIN201", "MIN202", "MIN203", "MIN204", "MIN205")
 
-    def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
-        for guard in analysis.policy.guards:
-            v = analysis.flow.guard_at(disclosure.fn, disclosure.node, guard, disclosure.entry_point)
+    def check(self, evidence: Evidence, policy: Policy) -> Iterator[Raw]:
+        d = evidence.disclosure
+        for r in evidence.requirements:
+            guard = r.guard
+            if r.kind != "guard" or guard is None:
+                continue
+            v = r.verdict
             if not v.holds:
-                detail = "".join(f"; {part}" for part in (v.why, v.via) if part)
-                yield Raw(disclosure.module, disclosure.site, guard.code,
-                          f"no {guard.title} on every path to {where(disclosure)}{detail}",
-                          scope_of(disclosure), guard=guard.id)
+                detail = Lazy(lambda v=v: "".join(f"; {part}" for part in (v.why, v.via) if part))  # type: ignore[misc]
+                yield Raw(d.module, d.site, guard.code,
+                          {"title": guard.title, "target": Lazy(d.where), "detail": detail}, d.scope,
+                          guard=guard.id)
                 continue
             for weak in v.weak:
-                if weak.code == "MIN204":
-                    message = f"{weak.detail}, which python -O removes: raise or return instead"
-                else:
-                    message = f"{weak.detail}: a blocked jurisdiction gets through"
-                yield Raw(weak.module, weak.node, weak.code, message, None, guard=weak.guard)
+                yield Raw(weak.module, weak.node, WEAK_CODES[weak.kind], {"detail": weak.detail}, None,
+                          guard=weak.guard)
 
     VALID = (
         # every check, then the disclosure

@@ -5,32 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from minlint.checks.base import Raw, Rule, scope_of, where
+from minlint.checks.base import Raw, Rule
+from minlint.parse.positions import Lazy
 
 if TYPE_CHECKING:
-    from minlint.analysis.disclosures import Analysis, Disclosure
+    from minlint.analysis.evidence import Evidence
+    from minlint.policy.pack import Policy
 
 
 class TransparencyRule(Rule):
-    """MIN301: every disclosure goes into the transparency report.
+    """MIN301: every disclosure goes into the transparency report (docs/rules/MIN301.md).
 
-    A call of one of ``transparency.calls`` must lie on every path through the
-    disclosure: before it or after it (a ``finally`` counts; code after a
-    ``return`` does not), in the same function or, when the function is not a
-    disclosure function, in every caller (SPEC 2.4).
-
-    Cases are run with only MIN3 codes selected.
-    """
+    Cases are run with only MIN3 codes selected."""
 
     codes = ("MIN301",)
 
-    def check(self, analysis: Analysis, disclosure: Disclosure) -> Iterator[Raw]:
-        v = analysis.flow.record_at(disclosure.fn, disclosure.node, disclosure.entry_point)
-        if not v.holds:
-            detail = "".join(f"; {part}" for part in (v.why, v.via) if part)
-            yield Raw(disclosure.module, disclosure.site, "MIN301",
-                      f"{where(disclosure)} is not recorded for the transparency report on every path{detail}",
-                      scope_of(disclosure))
+    def check(self, evidence: Evidence, policy: Policy) -> Iterator[Raw]:
+        d = evidence.disclosure
+        record = evidence.requirement("record")
+        if record is not None and not record.verdict.holds:
+            v = record.verdict
+            detail = Lazy(lambda: "".join(f"; {part}" for part in (v.why, v.via) if part))
+            yield Raw(d.module, d.site, "MIN301", {"target": Lazy(d.where), "detail": detail}, d.scope)
 
     VALID = (
         '''

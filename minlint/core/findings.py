@@ -25,6 +25,10 @@ class Finding:
     fields: tuple[str, ...] = ()  # MIN10x: the offending field names
     guard: str | None = None  # MIN20x: the guard id
     source_line: str = field(default="", compare=False)  # the text of `line`, for fingerprints
+    # what `message` was made from (minlint.core.codes.message): findings that
+    # merge (two fields on one line) are made again from these, never by
+    # editing the text
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def identity(self, path: str) -> str:
         """What makes a finding the same finding across edits, for baselines

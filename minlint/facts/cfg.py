@@ -97,6 +97,18 @@ class CFG:
                 queue.append(t)
         return seen
 
+    def reaching(self, target: int) -> set[int]:
+        """The nodes from which *target* can be reached (itself included)."""
+        preds = self.preds()
+        seen = {target}
+        queue = deque([target])
+        while queue:
+            for p, _ in preds[queue.popleft()]:
+                if p not in seen:
+                    seen.add(p)
+                    queue.append(p)
+        return seen
+
     @staticmethod
     def path_to(seen: dict[int, tuple[int, str] | None], target: int) -> list[tuple[int, str]]:
         """The edges of the path the search found from its start to *target*."""

@@ -23,6 +23,9 @@ from minlint.parse.chunks import Part
 from minlint.parse.positions import Positions
 from minlint.parse.source import Unreadable
 
+# the line breaks str.splitlines() would not split on too (form feeds, ...) are
+# not line breaks to Python's tokenizer, nor to a finding's line number
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 
 RECORD_BASES = {
@@ -142,6 +145,7 @@ class ModuleFacts:
         self._chunk_of: dict[int, Chunk] = {}  # id(node) -> its part, for the parts indexed so far
         self._indexed: set[int] = set()  # ids of the parts in _chunk_of
         self.module_function: Function | None = Function("<module>", self, None)
+        self._line_starts: list[int] | None = None  # offset of each line, for source_line
         self.parsed_chars = 0  # characters of the parts parsed so far
         self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
         # told each part asked about that libcst cannot parse (each time it is asked about)
@@ -292,6 +296,16 @@ class ModuleFacts:
     @property
     def positions(self) -> Spans:
         return Spans(self)
+
+    def source_line(self, line: int) -> str:
+        """The text of 1-based *line* (without its line break), "" past the end."""
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+        if not 0 < line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions.start(node)[0]

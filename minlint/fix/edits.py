@@ -42,17 +42,17 @@ from typing import Any, TypeVar
 import libcst as cst
 
 from minlint.analysis.disclosures import Analysis
-from minlint.analysis.payload import Ctx, Item
+from minlint.analysis.evidence import Evidence, Export
 from minlint.analysis.vocab import calls_in
+from minlint.api import Options, check_files
 from minlint.checks import Raw
 from minlint.core.findings import Finding
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
 from minlint.facts.names import dotted, last_name
 from minlint.policy.pack import Policy, normalise_field
+from minlint.project.collect import collect
 from minlint.project.config import Config
-from minlint.project.index import Project, SourceFile
-from minlint.run import noqa
-from minlint.run.engine import NOQA, collect, seed_results
+from minlint.project.index import SourceFile
 
 __all__ = ["FixResult", "Note", "command", "fix_paths"]
 
@@ -179,43 +179,33 @@ def _write(source: _Source, new_text: str) -> str | None:
 
 @dataclass
 class _Run:
-    project: Project
-    analysis: Analysis
+    analysis: Analysis | None  # for resolving names in the checked code; None when nothing discloses
     raws: list[Raw]
-    items: list[Item]  # every field and whole-record item a disclosure exports
+    items: list[Export]  # every field and whole-record item a disclosure exports
+    reported: set[tuple[str, int, str]]  # (path, line, code) of what the user sees: after noqa and select
+    unreadable: set[str]  # files minlint could not parse (MIN999)
 
 
 def _run(files: Sequence[SourceFile], config: Config, policy: Policy, texts: dict[Path, str]) -> _Run:
-    project = Project(files, config.root, policy, texts, whole=True)  # fix edits whole trees
+    """One check run (``minlint.api``, the same findings as ``minlint check``)
+    over whole modules, with the evidence of each disclosure. A suppressed
+    finding is a human's decision to keep it: only what is reported is fixed."""
     raws: list[Raw] = []
-    items: list[Item] = []
-    for f in project.seeds():
-        # the engine's own per-seed loop: the same findings as `minlint check`
-        for analysis, disclosure, raw in seed_results(project, policy, f):
-            raws.extend(raw)
-            for expr in disclosure.payload:
-                ctx = Ctx(disclosure.fn, disclosure.node)
-                items.extend(i for i in analysis.payloads.exported(expr, ctx, True) if i.kind != "dynamic")
-    return _Run(project, Analysis(project, policy), raws, items)
+    items: list[Export] = []
+    analyses: list[Analysis] = []
 
+    def visit(analysis: Analysis, evidence: Evidence, found: list[tuple[Raw, Finding]]) -> None:
+        if not analyses:
+            analyses.append(analysis)
+        raws.extend(r for r, _ in found)
+        items.extend(x.item for x in evidence.exports if x.item.kind != "dynamic")
 
-def _reported(run: _Run, config: Config) -> set[tuple[str, int, str]]:
-    """(path, line, code) of the findings the user would see: after ``# noqa``
-    and select/ignore. A suppressed finding is a human's decision to keep it."""
-    by_path: dict[str, list[Finding]] = {}
-    texts: dict[str, str] = {}
-    for raw in run.raws:
-        module: ModuleFacts = raw.module
-        line, col = module.positions.start(raw.node)
-        by_path.setdefault(module.display, []).append(Finding(module.display, line, col, raw.code, ""))
-        texts[module.display] = module.text
-    out: set[tuple[str, int, str]] = set()
-    for path, findings in by_path.items():
-        text = texts[path]
-        if NOQA.search(text):
-            findings = noqa.apply(findings, text, path)
-        out.update((f.path, f.line, f.code) for f in findings if config.is_selected(f.code, path))
-    return out
+    report = check_files(files, config, Options(jobs=1, cache=False, whole=True), overrides=texts, visit=visit,
+                         policy=policy)
+    # every seed's analysis reads the same project: a fresh one answers name lookups for the planner
+    analysis = Analysis(analyses[0].project, policy) if analyses else None
+    return _Run(analysis, raws, items, {(f.path, f.line, f.code) for f in report.findings},
+                {f.path for f in report.findings if f.code == "MIN999"})
 
 
 # ---------------------------------------------------------------------------
@@ -251,11 +241,12 @@ class _Unfixable(Exception):
 
 
 class _Planner:
-    def __init__(self, run: _Run, reported: set[tuple[str, int, str]]) -> None:
+    def __init__(self, run: _Run, policy: Policy) -> None:
+        assert run.analysis is not None or not run.items
         self.run = run
-        self.a = run.analysis
-        self.policy = run.analysis.policy
-        self.reported = reported
+        self.a: Analysis = run.analysis  # type: ignore[assignment]  # unused when there is nothing to fix
+        self.policy = policy
+        self.reported = run.reported
         self._parents: dict[int, dict[int, cst.CSTNode]] = {}
         self._quotes: dict[str, str] = {}
 
@@ -274,7 +265,7 @@ class _Planner:
             self._parents[key] = table
         return table.get(id(node))
 
-    def function_of(self, item: Item) -> Function | None:
+    def function_of(self, item: Export) -> Function | None:
         module = item.module
         if item.scope is not None and item.scope in module.functions:
             return module.functions[item.scope]
@@ -288,10 +279,10 @@ class _Planner:
     def plan(self) -> tuple[dict[str, _Plan], list[Note]]:
         plans: dict[str, _Plan] = {}
         pending: list[tuple[Note, ModuleFacts, cst.CSTNode]] = []  # unfixable, unless another fix covers it
-        groups: dict[tuple[str, int], list[Item]] = {}
+        groups: dict[tuple[str, int], list[Export]] = {}
         for item in self.run.items:
             groups.setdefault((item.module.display, id(item.node)), []).append(item)
-        removals: dict[int, list[tuple[_Removal, Item]]] = {}  # id(container) -> removals
+        removals: dict[int, list[tuple[_Removal, Export]]] = {}  # id(container) -> removals
         for group in groups.values():
             item = group[0]
             code = "MIN102" if any(i.kind == "whole" for i in group) else "MIN101"
@@ -354,7 +345,7 @@ class _Planner:
         return plans, notes
 
     # -- one field ------------------------------------------------------------------
-    def field(self, group: list[Item]) -> _Removal | cst.SimpleStatementLine:
+    def field(self, group: list[Export]) -> _Removal | cst.SimpleStatementLine:
         item = group[0]
         # A node can stand for several names (a constant key naming a tuple):
         # every one of them must go, or the element stays.
@@ -365,7 +356,7 @@ class _Planner:
         self._no_side_effects(found.node if isinstance(found, _Removal) else found, item)
         return found
 
-    def _locate(self, item: Item) -> _Removal | cst.SimpleStatementLine:
+    def _locate(self, item: Export) -> _Removal | cst.SimpleStatementLine:
         module, node = item.module, item.node
         parent = self.parent(module, node)
         if isinstance(parent, cst.DictElement) and parent.key is node:
@@ -422,7 +413,7 @@ class _Planner:
                 return up if self.disallowed(up.keyword.value) else None
             cur = up
 
-    def _not_in_helper(self, group: list[Item]) -> None:
+    def _not_in_helper(self, group: list[Export]) -> None:
         for i in group:
             # A value built in a helper's return may be needed by the helper's
             # other callers: the helper is not ours to change. A value passed
@@ -431,7 +422,7 @@ class _Planner:
                 raise _Unfixable(f"the field is built in a helper ({i.via}) that other code may call; "
                                  "remove it there by hand if no caller needs it")
 
-    def _no_side_effects(self, removed: cst.CSTNode, item: Item) -> None:
+    def _no_side_effects(self, removed: cst.CSTNode, item: Export) -> None:
         """What goes away must not take a check, a record, a disclosure or a
         binding with it: those change what the code does, not what it exports."""
         fn = self.function_of(item)
@@ -458,7 +449,7 @@ class _Planner:
         arg = self.parent(module, container)
         return isinstance(arg, cst.Arg) and arg.keyword is not None and arg.keyword.value in FIELD_LIST_KEYWORDS
 
-    def _check_constructor(self, item: Item, call: cst.Call, keyword: cst.CSTNode) -> str | None:
+    def _check_constructor(self, item: Export, call: cst.Call, keyword: cst.CSTNode) -> str | None:
         """Dropping a keyword a known class requires would break the call at
         run time. The name of the class, when it is one of the checked code."""
         fn = self.function_of(item)
@@ -501,7 +492,7 @@ class _Planner:
         return up
 
     # -- whole records --------------------------------------------------------------
-    def whole(self, group: list[Item], plan: _Plan) -> None:
+    def whole(self, group: list[Export], plan: _Plan) -> None:
         item = next(i for i in group if i.kind == "whole")
         node = item.node
         self._not_in_helper([item])
@@ -1055,8 +1046,7 @@ def _verify(before: _Run, plans: dict[str, _Plan], after: _Run, new_texts: dict[
             code, fields, _, _ = next(iter(extra))
             what = f"{code} {', '.join(repr(f) for f in fields)}".strip()
             bad[display] = f"after the fix minlint still reports {what}; nothing written"
-    unreadable = {f.display for f in after.project.files if f.path in after.project.unreadable}
-    for display in unreadable & set(new_texts):
+    for display in after.unreadable & set(new_texts):
         bad.setdefault(display, "the fixed text cannot be parsed; nothing written")
     return bad
 
@@ -1076,7 +1066,7 @@ def fix_paths(paths: Sequence[str], config: Config, *, write: bool = True) -> Fi
             sources[f.path] = source
     texts = {p: s.text for p, s in sources.items()}
     before = _run(files, config, policy, texts)
-    plans, notes = _Planner(before, _reported(before, config)).plan()
+    plans, notes = _Planner(before, policy).plan()
     # one note per finding, as findings are one per (line, code): the first
     # reason on the line is the one that matters (a key before its value)
     firsts: dict[tuple[str, int, str], Note] = {}

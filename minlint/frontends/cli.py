@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from minlint import __version__
+from minlint.api import Options, configure
 from minlint.policy.pack import PolicyError
-from minlint.project.config import Config, ConfigError, find_config
+from minlint.project.config import Config, ConfigError
 
 
 def _codes(value: str) -> list[str]:
@@ -69,15 +70,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def options(args: argparse.Namespace) -> Options:
+    """The options every subcommand with project options shares."""
+    baseline = getattr(args, "baseline", None)
+    return Options(policy=args.policy, select=args.select, ignore=args.ignore, exclude=args.exclude, jobs=args.jobs,
+                   cache=not args.no_cache, baseline=Path(baseline) if baseline else None)
+
+
 def _config(paths: Sequence[str], args: argparse.Namespace) -> Config:
-    start = Path(paths[0]) if paths else Path(".")
-    config = find_config(start if start.exists() else Path("."))
-    return config.with_overrides(policy=args.policy, select=args.select, ignore=args.ignore, exclude=args.exclude)
+    return configure(paths, options(args))
 
 
 def _check(args: argparse.Namespace) -> int:
+    from minlint.api import check_paths
     from minlint.report import render, summary
-    from minlint.run.engine import check
 
     if args.fix:
         from minlint.fix.edits import command as fix_command
@@ -85,21 +91,14 @@ def _check(args: argparse.Namespace) -> int:
         status = fix_command(args, _config(args.paths, args))
         if args.diff or status == 2:
             return status
-    config = _config(args.paths, args)
-    policy = config.load_policy()
-    result = check(args.paths, config, policy, jobs=args.jobs, use_cache=not args.no_cache)
-    findings = result.findings
-    if args.baseline:
-        from minlint.run.baseline import filter_new
-
-        findings = filter_new(findings, Path(args.baseline))
-    root = Path.cwd()
-    out = render(findings, args.format, root=root)
+    report = check_paths(args.paths, options(args))
+    findings = report.findings
+    out = render(findings, args.format, root=Path.cwd())
     if args.output:
         Path(args.output).write_text(out, encoding="utf-8")
     else:
         sys.stdout.write(out)
-    sys.stderr.write(summary(findings, result.files) + "\n")
+    sys.stderr.write(summary(findings, report.files) + "\n")
     return 0 if args.exit_zero or not findings else 1
 
 
@@ -112,7 +111,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from minlint.run.engine import UsageError
+    from minlint.core.errors import UsageError
 
     p = parser()
     args = p.parse_args(argv)
@@ -133,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return lsp_main()
         if args.command == "inventory":
-            from minlint.inventory.build import command as inventory_command
+            from minlint.inventory import command as inventory_command
 
             return inventory_command(args, _config(args.paths, args))
         if args.command == "fix":

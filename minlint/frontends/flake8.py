@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from minlint import __version__
+from minlint.api import Options, check_files
 from minlint.core.findings import Finding
 from minlint.core.paths import real
+from minlint.project.collect import collect
 from minlint.project.config import Config, find_config
-from minlint.run import noqa
-from minlint.run.engine import analyse, collect
 
 _Key = tuple[str, str, str]
-_RESULTS: dict[_Key, tuple[dict[str, list[Finding]], dict[str, str], dict[Path, str]]] = {}
+_RESULTS: dict[_Key, dict[Path, list[Finding]]] = {}
 
 
 class MinlintChecker:
@@ -59,20 +59,9 @@ class MinlintChecker:
         if not path.is_file():
             return  # stdin and the like: nothing on disk to index
         config = _config(real(path.parent)).with_overrides(policy=self.policy_override)
-        by_path, texts, displays = _project(config)
-        display = displays.get(real(path))
-        if display is None:
-            return
-        findings = [f for f in by_path.get(display, []) if f.code != "MIN999"]
-        text = texts.get(display)
-        if text is not None and "noqa" in text.lower():
-            lines: dict[int, set[str]] = {}
-            for f in findings:
-                lines.setdefault(f.line, set()).add(f.code)
-            findings += noqa.unreasoned(text, display, lines)
-        for f in sorted(findings, key=Finding.sort_key):
-            if config.is_selected(f.code, display):
-                yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+        by_file = _project(config)
+        for f in by_file.get(real(path), ()):
+            yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
 
 
 @functools.cache
@@ -87,7 +76,9 @@ def _config(folder: Path) -> Config:
     return config
 
 
-def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], dict[Path, str]]:
+def _project(config: Config) -> dict[Path, list[Finding]]:
+    """The findings of *config*'s project by file, once per process: flake8
+    applies ``# noqa`` itself, so they are finished with only MIN901 added."""
     policy = config.load_policy()
     key = (str(real(config.root)), policy.digest, ",".join(config.exclude))
     if key not in _RESULTS:
@@ -96,8 +87,12 @@ def _project(config: Config) -> tuple[dict[str, list[Finding]], dict[str, str], 
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
-        by_path, texts = analyse(files, root, policy, use_cache=True, syntax=False)
-        _RESULTS[key] = (by_path, texts, {real(f.path): f.display for f in files})
+        report = check_files(files, config, Options(noqa="flake8", syntax=False, cache=True), policy=policy)
+        real_of = {f.display: real(f.path) for f in files}
+        by_file: dict[Path, list[Finding]] = {}
+        for f in report.findings:
+            by_file.setdefault(real_of.get(f.path, Path(f.path)), []).append(f)
+        _RESULTS[key] = by_file
     return _RESULTS[key]
 
 

@@ -300,8 +300,9 @@ class MinlintServer(LanguageServer):
     def _run_project(
         self, config: Config, members: list[_Doc], codec: PositionCodec, links: bool, outcome: _Outcome
     ) -> None:
+        from minlint.api import Options, check_files
+        from minlint.project.collect import collect, display_path
         from minlint.project.index import SourceFile
-        from minlint.run import engine
 
         try:
             policy = config.load_policy()  # cached by minlint.policy.pack until a pack file changes
@@ -311,16 +312,16 @@ class MinlintServer(LanguageServer):
             return
         try:
             # a buffer in a folder that does not exist yet has no project on disk
-            files = engine.collect([str(config.root)], config) if config.root.is_dir() else []
+            files = collect([str(config.root)], config) if config.root.is_dir() else []
             known = {real(f.path) for f in files}
             for d in members:
                 assert d.path is not None
                 # A new file the editor has not saved yet is still part of the project.
                 if real(d.path) not in known and not config.is_excluded(d.path):
-                    files.append(SourceFile(d.path, engine.display_path(Path(os.path.normpath(d.path)))))
+                    files.append(SourceFile(d.path, display_path(Path(os.path.normpath(d.path)))))
             overrides = {d.path: d.text for d in members if d.path is not None}
-            by_path, texts = engine.analyse(files, config.root, policy, overrides=overrides, use_cache=True)
-            findings = engine.finish(by_path, texts, config)
+            # in the server's own process: workers would have to start afresh beside its threads
+            findings = check_files(files, config, Options(jobs=1), overrides=overrides, policy=policy).findings
         except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
             outcome.logs.append(f"minlint: internal error checking {config.root}:\n{traceback.format_exc()}")
             return
@@ -336,8 +337,8 @@ class MinlintServer(LanguageServer):
     def _run_untitled(
         self, doc: _Doc, folders: Sequence[Path], codec: PositionCodec, links: bool, outcome: _Outcome
     ) -> None:
+        from minlint.api import Options, check_files
         from minlint.project.index import SourceFile
-        from minlint.run import engine
 
         base = _absolute(folders[0] if folders else Path.cwd())
         project = self._project(base, folders)
@@ -355,10 +356,8 @@ class MinlintServer(LanguageServer):
         path = project.root / ".minlint-untitled" / f"{name}.py"
         display = path.as_posix()
         try:
-            by_path, texts = engine.analyse(
-                [SourceFile(path, display)], project.root, policy, overrides={path: doc.text}
-            )
-            findings = engine.finish(by_path, texts, project)
+            findings = check_files([SourceFile(path, display)], project, Options(jobs=1, cache=False),
+                                   overrides={path: doc.text}, policy=policy).findings
         except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
             outcome.logs.append(f"minlint: internal error checking {doc.uri}:\n{traceback.format_exc()}")
             return

@@ -216,7 +216,7 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 # The thread stack size and the warnings filters are process-wide state;
 # serialise our changes to them.
-_WARNINGS_LOCK = threading.Lock()
+WARNINGS_LOCK = threading.Lock()
 
 
 class Unreadable(Exception):
@@ -306,7 +306,7 @@ def outline(text: str) -> ast.Module | libcst.Module:
         # code's warnings are not ours to print, nor errors under -W error.
         # catch_warnings swaps process-wide state, so concurrent calls must not
         # interleave; ast.parse holds the GIL anyway, so the lock costs nothing.
-        with _WARNINGS_LOCK, warnings.catch_warnings():
+        with WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as exc:

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from minlint.core.errors import UsageError
 from minlint.core.findings import Finding
 from minlint.project.config import Config
-from minlint.run.engine import UsageError
 
 VERSION = 1
 TOOL = "minlint"
@@ -275,9 +275,10 @@ def _plural(n: int, word: str) -> str:
 
 def write_command(args: argparse.Namespace, config: Config) -> int:
     """``minlint baseline write FILE [PATHS]``: check, then record every finding."""
-    from minlint.run.engine import check
+    from minlint.api import check_paths
+    from minlint.frontends.cli import options
 
-    result = check(args.paths, config, config.load_policy())
+    result = check_paths(args.paths, options(args), config=config)
     write(result.findings, Path(args.file))
     sys.stderr.write(f"minlint: wrote {_plural(len(result.findings), 'finding')} to {args.file}\n")
     return 0

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from minlint.core.findings import Finding
 
-__all__ = ["Suppression", "apply", "scan", "unreasoned"]
+__all__ = ["Suppression", "apply", "partition", "scan", "unreasoned"]
 
 # flake8 7's NOQA_INLINE_REGEXP, verbatim, so the CLI suppresses exactly what
 # the plugin run under flake8 does.
@@ -224,6 +224,7 @@ def _min901(
         column=sup.column,
         code="MIN901",
         message=message,
+        params=(("detail", message),),
         end_line=sup.line,
         end_column=sup.end_column,
         function=function_of(sup.line) if function_of is not None else None,
@@ -239,31 +240,32 @@ def _needs_reason(sup: Suppression, suppresses_min: bool) -> bool:
     return sup.names_min_code or (sup.codes is None and suppresses_min)
 
 
-def apply(
+def partition(
     findings: Sequence[Finding],
     text: str,
     path: str,
     *,
     function_of: Callable[[int], str | None] | None = None,
-) -> list[Finding]:
-    """The CLI's suppression step.
+) -> tuple[list[Finding], list[tuple[Finding, Suppression]], list[Finding]]:
+    """The CLI's suppression step: (the findings kept, those a noqa comment
+    covers with the comment, a MIN901 finding at each comment that suppresses
+    a MIN code without a reason).
 
-    Drops the findings a noqa comment covers and adds a MIN901 finding (at the
-    comment) for every suppression of a MIN code that gives no reason.
     MIN901 findings are never dropped: each noqa range holds one comment, so
     the only comment that could hide a MIN901 is the one it is about.
-    Returns the kept findings followed by the MIN901 findings.
     """
     text = _normalize(text)
     sups = scan(text)
     governing = _governing(sups)
     kept: list[Finding] = []
+    suppressed: list[tuple[Finding, Suppression]] = []
     hidden_min: dict[Suppression, set[str]] = {}
     for finding in findings:
         sup = governing.get(finding.line)
         if finding.code == "MIN901" or sup is None or not sup.matches(finding.code):
             kept.append(finding)
             continue
+        suppressed.append((finding, sup))
         if finding.code.startswith("MIN"):
             hidden_min.setdefault(sup, set()).add(finding.code)
     extra = [
@@ -271,6 +273,18 @@ def apply(
         for sup in sups
         if _needs_reason(sup, sup in hidden_min)
     ]
+    return kept, suppressed, extra
+
+
+def apply(
+    findings: Sequence[Finding],
+    text: str,
+    path: str,
+    *,
+    function_of: Callable[[int], str | None] | None = None,
+) -> list[Finding]:
+    """``partition``'s kept findings followed by its MIN901 findings."""
+    kept, _, extra = partition(findings, text, path, function_of=function_of)
     return kept + extra
 
 

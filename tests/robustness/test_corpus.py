@@ -357,7 +357,7 @@ def test_twenty_megabytes(tmp_path: Path) -> None:
 
 
 def test_unreadable_survives_pickling() -> None:
-    """Worker processes send MIN999s back pickled (engine._syntax_job, --jobs > 1)."""
+    """Worker processes send MIN999s back pickled (parallel._syntax_job, --jobs > 1)."""
     import pickle
 
     from minlint.parse.source import Unreadable
@@ -368,7 +368,7 @@ def test_unreadable_survives_pickling() -> None:
 
 @pytest.mark.slow
 def test_parallel_run_with_a_broken_file(tmp_path: Path) -> None:
-    """More files than engine.PARALLEL_FILES, one of them broken, two workers: one MIN999, no hang."""
+    """More files than parallel.PARALLEL_FILES, one of them broken, two workers: one MIN999, no hang."""
     for i in range(240):
         (tmp_path / f"m{i:03d}.py").write_text(f"x{i} = {i}\n", encoding="utf-8")
     (tmp_path / "broken.py").write_text("def f(:\n", encoding="utf-8")

@@ -8,8 +8,8 @@ Every JSON report must be identical to the first; so must the text report
 and its stderr summary.
 
 The fixture projects are too small for the engine to start worker processes
-(it does from ``engine.PARALLEL_SEEDS`` candidate files or
-``engine.PARALLEL_FILES`` files on), so a *scaled* project, the ``defaults``
+(it does from ``parallel.PARALLEL_SEEDS`` candidate files or
+``parallel.PARALLEL_FILES`` files on), so a *scaled* project, the ``defaults``
 package copied under four names beside 200 plain modules, compares
 ``--jobs 1`` with ``--jobs 2`` where the work really is split.
 """
@@ -85,7 +85,7 @@ def test_same_text_and_summary_across_seeds(tmp_path: Path) -> None:
 
 
 def _scaled(tmp_path: Path) -> Path:
-    from minlint.run import engine
+    from minlint.run import parallel
 
     root = tmp_path / "scaled"
     shutil.copytree(FIXTURES / "defaults", root)
@@ -93,7 +93,7 @@ def _scaled(tmp_path: Path) -> Path:
         shutil.copytree(root / "messenger", root / f"messenger{i}")
     filler = root / "filler"
     filler.mkdir()
-    for i in range(engine.PARALLEL_FILES):
+    for i in range(parallel.PARALLEL_FILES):
         (filler / f"m{i:03d}.py").write_text(f"VALUE_{i} = {i}\n", encoding="utf-8")
     (filler / "broken.py").write_text("def f(:\n", encoding="utf-8")
     return root
@@ -116,12 +116,13 @@ def test_workers_started_either_way_find_what_one_process_finds(
     findings of one process."""
     import multiprocessing
 
+    from minlint.project.collect import collect
     from minlint.project.config import find_config
-    from minlint.run import engine
+    from minlint.run import engine, parallel
 
     root = _scaled(tmp_path)
     config = find_config(root)
-    files = engine.collect([str(root)], config)
+    files = collect([str(root)], config)
     policy = config.load_policy()
     started: list[str] = []
 
@@ -130,7 +131,7 @@ def test_workers_started_either_way_find_what_one_process_finds(
         return multiprocessing.get_context(method)
 
     one, _ = engine.analyse(files, root, policy, jobs=1)
-    monkeypatch.setattr(engine, "_context", context)
+    monkeypatch.setattr(parallel, "_context", context)
     two, _ = engine.analyse(files, root, policy, jobs=2)
     assert started == [method, method]  # the seeds and the syntax pass both ran in workers
     assert two == one
@@ -141,29 +142,30 @@ def test_workers_started_either_way_find_what_one_process_finds(
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_forgetting_every_tree_between_seeds_changes_no_finding(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
-    """Trees are dropped between seeds to bound memory (engine.TREE_BUDGET)
+    """Trees are dropped between seeds to bound memory (parallel.TREE_BUDGET)
     and parsed again when a later seed needs them: with a budget of nothing,
     every module is parsed again for every seed, and the findings are those
     of a run that keeps everything."""
+    from minlint.project.collect import collect
     from minlint.project.config import find_config
-    from minlint.run import engine
+    from minlint.run import engine, parallel
 
     root = _scaled(tmp_path)
     config = find_config(root)
-    files = engine.collect([str(root)], config)
+    files = collect([str(root)], config)
     policy = config.load_policy()
-    monkeypatch.setattr(engine, "TREE_BUDGET", 10**12)
+    monkeypatch.setattr(parallel, "TREE_BUDGET", 10**12)
     kept, _ = engine.analyse(files, root, policy, jobs=jobs)
-    monkeypatch.setattr(engine, "TREE_BUDGET", 0)
+    monkeypatch.setattr(parallel, "TREE_BUDGET", 0)
     forgotten, _ = engine.analyse(files, root, policy, jobs=jobs)
     assert forgotten == kept
     assert sum(len(v) for v in kept.values()) > 10
 
 
 def test_trim_forgets_the_least_recently_used_trees_and_what_came_from_them(tmp_path: Path) -> None:
+    from minlint.project.collect import collect
     from minlint.project.config import find_config
     from minlint.project.index import Project
-    from minlint.run.engine import collect
 
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.py").write_text(f"def {name}():\n    return {name}_helper()\n\n\ndef {name}_helper():\n"

@@ -1,0 +1,85 @@
+"""The one way in: every front end checks code through this module.
+
+``check_paths`` (a user's paths) and ``check_files`` (files a front end has
+already collected, with an editor's unsaved buffers) run the engine and the
+one ``finish`` step, so the CLI, the language server, the flake8 plugin,
+``minlint fix`` and ``minlint inventory`` report the same findings for the
+same code and configuration. A front end only says what differs for it
+(``Options``): flags over the configuration, whether it applies ``# noqa``
+itself (flake8), whether to read the cache, and, for ``fix`` and
+``inventory``, a ``visit`` that is told each disclosure's evidence while its
+analysis is alive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minlint.core.findings import Finding
+from minlint.policy.pack import Policy
+from minlint.project.collect import collect
+from minlint.project.config import Config, find_config
+from minlint.project.index import SourceFile
+from minlint.run.engine import analyse
+from minlint.run.finish import NoqaMode, finish
+from minlint.run.noqa import Suppression
+from minlint.run.seeds import Visit
+
+__all__ = ["Options", "Report", "check_files", "check_paths", "configure"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a front end says on top of the configuration of the code it checks."""
+
+    policy: str | None = None  # --policy: a pack name or path, over [tool.minlint] policy
+    select: Sequence[str] | None = None
+    ignore: Sequence[str] | None = None
+    exclude: Sequence[str] | None = None  # added to the configuration's
+    jobs: int = 0  # 0: one worker per CPU
+    cache: bool = True
+    baseline: Path | None = None
+    noqa: NoqaMode = "apply"  # "flake8": flake8 applies `# noqa`; only MIN901 is added
+    syntax: bool = True  # MIN999 for files no analysis needed (flake8 reports E999 itself)
+    whole: bool = False  # read modules whole, one tree each (fix edits them)
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    files: int  # files checked
+    config: Config
+    policy: Policy
+    texts: dict[str, str] = field(default_factory=dict)  # display path -> the text checked
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    baselined: int = 0  # findings a baseline hid
+
+
+def configure(paths: Sequence[str], options: Options = Options()) -> Config:
+    """The configuration for *paths*: ``[tool.minlint]`` of the nearest
+    pyproject.toml above the first path, with the front end's flags on top."""
+    start = Path(paths[0]) if paths else Path(".")
+    config = find_config(start if start.exists() else Path("."))
+    return config.with_overrides(policy=options.policy, select=options.select, ignore=options.ignore,
+                                 exclude=options.exclude)
+
+
+def check_paths(paths: Sequence[str], options: Options = Options(), *, visit: Visit | None = None,
+                config: Config | None = None) -> Report:
+    """Check the Python files under *paths*, as ``minlint check PATHS`` does."""
+    config = config if config is not None else configure(paths, options)
+    return check_files(collect(paths, config), config, options, visit=visit)
+
+
+def check_files(files: Sequence[SourceFile], config: Config, options: Options = Options(), *,
+                overrides: Mapping[Path, str] | None = None, visit: Visit | None = None,
+                policy: Policy | None = None) -> Report:
+    """Check *files* of one project under *config*; *overrides* stand in for
+    files on disk (an editor's unsaved buffers)."""
+    policy = policy if policy is not None else config.load_policy()
+    by_path, texts = analyse(files, config.root, policy, dict(overrides) if overrides else None, jobs=options.jobs,
+                             use_cache=options.cache, syntax=options.syntax, visit=visit, whole=options.whole)
+    done = finish(by_path, texts, config, noqa_mode=options.noqa, baseline=options.baseline)
+    return Report(done.findings, len(files), config, policy, texts, done.suppressed, done.baselined)
