@@ -211,3 +211,21 @@ def test_explain_refuses_other_input(bad: str) -> None:
     assert status == 2
     assert text.startswith(f"minlint: error: unknown code {bad!r}")
     assert text.count("\n") == 1
+
+
+def test_every_page_lists_the_default_packs_vocabulary_as_generated(code: str) -> None:
+    """The defaults on a rule page come from the default pack, never by hand
+    (``python scripts/rule_docs.py`` rewrites them)."""
+    from minlint.report.ruledefaults import with_block
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "rules" / f"{code}.md").read_text(encoding="utf-8")
+    assert with_block(page, code) == page, f"docs/rules/{code}.md is out of date: run python scripts/rule_docs.py"
+
+
+def test_a_stale_defaults_block_is_rewritten() -> None:
+    from minlint.report.ruledefaults import BEGIN, END, with_block
+
+    page = ruledocs.page("MIN301")
+    stale = page.replace("`record_disclosure`", "`old_name`")
+    assert stale != page and BEGIN in stale and END in stale
+    assert with_block(stale, "MIN301") == page

@@ -197,7 +197,7 @@ class Analysis:
                 if found is not None:
                     return found[0], found[1] + tuple(a.value for a in callee.args[1:])
             if any(n == "getattr" for n in func_names) and len(callee.args) >= 2:
-                names = self.payloads._constant_keys(callee.args[1].value, Ctx(fn, node))
+                names = self.payloads.constant_keys(callee.args[1].value, Ctx(fn, node))
                 for name in names or ():
                     for s in self.policy.sinks:
                         if s.name.rpartition(".")[2] == name:

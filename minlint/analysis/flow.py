@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import libcst as cst
 
 from minlint.analysis.evidence import HOLDS, Requirement, Site, SiteKind, Verdict, WeakCheck, unique
 from minlint.analysis.resolve import Resolver
 from minlint.analysis.vocab import calls_in
-from minlint.facts.cfg import CFG, ENTRY, EXIT, RAISE, Edge, statement_call
+from minlint.facts.cfg import CFG, ENTRY, EXIT, RAISE, Edge, Label, statement_call
 from minlint.facts.module import Function, ModuleFacts, decorator_names
 from minlint.facts.names import dotted
 from minlint.parse.positions import Lazy
@@ -39,7 +40,7 @@ class Comparison:
     guard: Guard
     members: frozenset[str]  # ISO alpha-2 codes of the list
     raw: tuple[str, ...]  # as written, for messages
-    member_label: str  # the edge taken when the subject is in the list
+    member_label: Branch  # the edge taken when the subject is in the list
     atom: cst.CSTNode
     in_assert: bool
 
@@ -54,6 +55,8 @@ class FunctionFlow:
     records: set[int] = field(default_factory=set)
     decorated: set[str] = field(default_factory=set)
 
+
+Branch = Literal["true", "false"]  # the two edges out of a test
 
 # Witnesses multiply with every shared helper; past this the list says so by stopping.
 SITE_CAP = 20
@@ -110,7 +113,7 @@ class Flow:
                     ff.edges.setdefault(g.id, []).append(((n, "next"), v.weak or None))
 
     def _test_guards(self, ff: FunctionFlow, n: int, atom: cst.BaseExpression, in_assert: bool) -> None:
-        label = "false" if _negated_comparison(atom) else "true"
+        label: Branch = "false" if _negated_comparison(atom) else "true"
         for g in self.vocab.predicates_in(atom, ff.fn):
             weak = (WeakCheck("assert", ff.fn.module, atom, g.id, f"the {g.title} is an assert"),) if in_assert else None
             ff.edges.setdefault(g.id, []).append(((n, label), weak))
@@ -119,7 +122,7 @@ class Flow:
             guard, members, raw, member_label = comparison
             ff.comparisons.append(Comparison(n, guard, members, raw, member_label, atom, in_assert))
 
-    def _comparison(self, atom: cst.BaseExpression, fn: Function) -> tuple[Guard, frozenset[str], tuple[str, ...], str] | None:
+    def _comparison(self, atom: cst.BaseExpression, fn: Function) -> tuple[Guard, frozenset[str], tuple[str, ...], Branch] | None:
         if not isinstance(atom, cst.Comparison) or len(atom.comparisons) != 1:
             return None
         target = atom.comparisons[0]
@@ -141,7 +144,7 @@ class Flow:
         if raw is None:
             return None
         members = frozenset(c for c in (country_code(r) for r in raw) if c is not None)
-        member_label = "true" if isinstance(op, (cst.In, cst.Equal, cst.Is)) else "false"
+        member_label: Branch = "true" if isinstance(op, (cst.In, cst.Equal, cst.Is)) else "false"
         return guards[0], members, raw, member_label
 
     # -- exits ----------------------------------------------------------------
@@ -170,7 +173,7 @@ class Flow:
             else:
                 weak[edge] = weak.get(edge, ()) + w
         comparisons = [c for c in ff.comparisons if c.guard.id == guard.id]
-        checks: dict[int, str] = {}  # comparison node -> its passing label, for target
+        checks: dict[int, Label] = {}  # comparison node -> its passing label, for target
         for c in comparisons:
             passing = [
                 label for t, label in ff.cfg.nodes[c.node].succ
@@ -203,7 +206,7 @@ class Flow:
 
     def _leaks(
         self, ff: FunctionFlow, target: int, guard: Guard, strong: set[Edge], comparisons: list[Comparison],
-        checks: dict[int, str],
+        checks: dict[int, Label],
     ) -> list[WeakCheck]:
         """MIN205: for each blocked jurisdiction, a path to *target* that is
         feasible when the subject *is* that jurisdiction. Every comparison
@@ -216,7 +219,7 @@ class Flow:
             infeasible: set[Edge] = set()
             for c in comparisons:
                 inside = country in c.members
-                outside_label = "false" if c.member_label == "true" else "true"
+                outside_label: Branch = "false" if c.member_label == "true" else "true"
                 infeasible.add((c.node, outside_label if inside else c.member_label))
             seen = ff.cfg.reachable(ENTRY, blocked_edges=strong | infeasible)
             if target not in seen:

@@ -23,7 +23,7 @@ from minlint.analysis.evidence import Export, ExportKind, Through
 from minlint.analysis.resolve import Resolver
 from minlint.facts.cfg import ENTRY
 from minlint.facts.module import ClassFacts, Function
-from minlint.facts.names import dotted, known_names, last_name, string_value
+from minlint.facts.names import all_params, dotted, known_names, last_name, string_value
 from minlint.parse.nodes import children
 from minlint.parse.positions import Lazy
 from minlint.policy.pack import normalise_field
@@ -80,7 +80,7 @@ class Payloads:
             return []
         if isinstance(expr, cst.Lambda):
             # what a lambda hands over is its body; its parameters are unknown
-            env = {**ctx.env, **{p.name.value: () for p in _lambda_params(expr)}}
+            env = {**ctx.env, **{p.name.value: () for p in all_params(expr.params)}}
             return self.exported(expr.body, Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through), whole)
         if isinstance(expr, cst.FormattedString):
             return self._all(_formatted_expressions(expr), ctx, True)
@@ -247,7 +247,7 @@ class Payloads:
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return self.exported(expr.value, ctx, whole)  # a slice: part of the same data
         key = expr.slice[0].slice.value
-        names = self._constant_keys(key, ctx)
+        names = self.constant_keys(key, ctx)
         if names is not None:
             return [self._item("field", n, expr, ctx) for n in names] + [
                 i for n in names for i in self._written_under(expr.value, n, ctx)]
@@ -255,12 +255,12 @@ class Payloads:
             return self.exported(expr.value, ctx, whole)
         return [self._item("dynamic", f"{self._code(expr, ctx)} with a key known only at run time", expr, ctx)]
 
-    def _constant_keys(self, key: cst.BaseExpression, ctx: Ctx) -> tuple[str, ...] | None:
+    def constant_keys(self, key: cst.BaseExpression, ctx: Ctx) -> tuple[str, ...] | None:
         s = string_value(key)
         if s is not None:
             return (s,)
         if isinstance(key, cst.BinaryOperation) and isinstance(key.operator, cst.Add):
-            left, right = self._constant_keys(key.left, ctx), self._constant_keys(key.right, ctx)
+            left, right = self.constant_keys(key.left, ctx), self.constant_keys(key.right, ctx)
             if left is not None and right is not None and len(left) == len(right) == 1:
                 return (left[0] + right[0],)  # "em" + "ail"
             return None
@@ -288,12 +288,12 @@ class Payloads:
                 return [self._item("dynamic", f"{last}()", call, ctx)]
             return [self._item("whole", code, call, ctx)]
         if last == "getattr" and isinstance(func, cst.Name) and len(positional) >= 2:
-            found = self._constant_keys(positional[1], ctx)
+            found = self.constant_keys(positional[1], ctx)
             if found is not None:
                 return [self._item("field", n, call, ctx) for n in found]
             return [self._item("dynamic", f"{code} with a name known only at run time", call, ctx)]
         if isinstance(func, cst.Attribute) and last == "get" and positional and not self._is_orm(call, ctx):
-            found = self._constant_keys(positional[0], ctx)
+            found = self.constant_keys(positional[0], ctx)
             if found is not None:
                 return [self._item("field", n, call, ctx) for n in found] + [
                     i for n in found for i in self._written_under(func.value, n, ctx)]
@@ -457,7 +457,7 @@ class Payloads:
             value = self.exported(el.value, ctx, False)
             if value and all(self._context(i) for i in value):
                 continue  # request metadata under another name is still metadata
-            names = self._constant_keys(el.key, ctx)
+            names = self.constant_keys(el.key, ctx)
             if names is not None:
                 out.extend(self._item("field", n, el.key, ctx) for n in names)
             elif not isinstance(el.key, (cst.Integer, cst.Float)):
@@ -486,7 +486,7 @@ class Payloads:
             comp = comp.inner_for_in
         inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through)
         if isinstance(expr, cst.DictComp):
-            names = self._constant_keys(expr.key, inner)
+            names = self.constant_keys(expr.key, inner)
             if names is not None:
                 out.extend(self._item("field", n, expr.key, ctx) for n in names)
             else:
@@ -599,16 +599,6 @@ def _yields(expr: cst.CSTNode) -> list[cst.Yield]:
             out.append(cur)  # type: ignore[arg-type]
         if kind is not cst.Lambda and kind is not cst.FunctionDef and kind is not cst.ClassDef:
             stack.extend(children(cur))
-    return out
-
-
-def _lambda_params(lam: cst.Lambda) -> list[cst.Param]:
-    p = lam.params
-    out = [*p.posonly_params, *p.params, *p.kwonly_params]
-    if isinstance(p.star_arg, cst.Param):
-        out.append(p.star_arg)
-    if p.star_kwarg is not None:
-        out.append(p.star_kwarg)
     return out
 
 

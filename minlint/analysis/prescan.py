@@ -15,10 +15,12 @@ from typing import Any
 import libcst as cst
 
 from minlint.analysis.resolve import Resolver
-from minlint.facts.module import MARKER, Function, ModuleFacts
+from minlint.facts.module import Function, ModuleFacts
 from minlint.facts.names import identifier, last_name, matches_any
 from minlint.parse.chunks import Part
+from minlint.parse.markers import MARKER
 from minlint.parse.nodes import children
+from minlint.project.index import sink_words
 
 
 class Prescan:
@@ -181,7 +183,7 @@ class Prescan:
         and each name imported as one (``from portal import push as send``)."""
         got = self._sink_names_of.get(id(module))
         if got is None:
-            names = {s.name.rpartition(".")[2] for s in self.policy.sinks}
+            names = set(sink_words(self.policy))
             for local, qualified in module.imports.bound.items():
                 if matches_any(self.vocab.sink_names, (qualified,)):
                     names.add(local)

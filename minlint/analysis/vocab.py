@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 import libcst as cst
 
 from minlint.facts.module import Function, decorator_names
-from minlint.facts.names import known_names, last_name, matches_any
+from minlint.facts.names import decorator_target, known_names, last_name, matches_any
 from minlint.parse.nodes import children
 from minlint.policy.pack import Guard, Policy, Sink
 
@@ -103,7 +103,7 @@ class Vocabulary:
             return False
         if fn.marked:
             return True
-        if any(matches_any(self.policy.decorators, known_names(_target(dec), fn.module.imports))
+        if any(matches_any(self.policy.decorators, known_names(decorator_target(dec), fn.module.imports))
                for dec, _ in decorator_names(fn)):
             return True
         return self._decorated_by_call(fn)
@@ -126,7 +126,7 @@ class Vocabulary:
 
     def decorator_guards(self, dec: cst.Decorator, fn: Function, guards: Iterable[Guard]) -> list[Guard]:
         """Those of *guards* that decorator *dec* of *fn* establishes."""
-        names = known_names(_target(dec), fn.module.imports)
+        names = known_names(decorator_target(dec), fn.module.imports)
         return [g for g in guards if matches_any(g.decorators, names)]
 
     def subject_guards(self, expr: cst.BaseExpression) -> list[Guard]:
@@ -146,5 +146,3 @@ def _key_name(key: cst.BaseExpression) -> tuple[str, ...]:
     return ()
 
 
-def _target(dec: cst.Decorator) -> cst.BaseExpression:
-    return dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator

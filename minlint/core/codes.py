@@ -31,6 +31,9 @@ class Code:
     level: Level = "error"  # SARIF level
 
 
+# every missing guard (MIN201-MIN203 and a pack's own codes) reads alike
+_MISSING_CHECK = "no {title} on every path to {target}{detail}"
+
 # Sending data to a blocked country or without any court order is the promise
 # broken outright; a missing transparency record or a missing reason hides a
 # disclosure from review; a file minlint could not read is a file nobody checked.
@@ -44,13 +47,13 @@ CODES: dict[str, Code] = {
              "8.0"),
         Code("MIN103", "dynamic-export", "what a disclosure exports cannot be determined statically",
              "{what}: what reaches {target} cannot be determined statically{via}", "data-minimization", "6.5"),
-        Code("MIN201", "missing-court-order-check", "no court-order check on every path before the disclosure",
-             "no {title} on every path to {target}{detail}", "required-check", "8.5"),
-        Code("MIN202", "missing-jurisdiction-check", "no jurisdiction check on every path before the disclosure",
-             "no {title} on every path to {target}{detail}", "required-check", "8.5"),
-        Code("MIN203", "missing-terror-suspect-check",
-             "no check that the order confirms a terror suspect, on every path before the disclosure",
-             "no {title} on every path to {target}{detail}", "required-check", "8.0"),
+        *(Code(code, name, summary, _MISSING_CHECK, "required-check", severity) for code, name, summary, severity in (
+            ("MIN201", "missing-court-order-check", "no court-order check on every path before the disclosure", "8.5"),
+            ("MIN202", "missing-jurisdiction-check", "no jurisdiction check on every path before the disclosure",
+             "8.5"),
+            ("MIN203", "missing-terror-suspect-check",
+             "no check that the order confirms a terror suspect, on every path before the disclosure", "8.0"),
+        )),
         Code("MIN204", "check-as-assert", "a required check is written as `assert` (removed by `python -O`)",
              "{detail}, which python -O removes: raise or return instead", "required-check", "7.5"),
         Code("MIN205", "leaky-jurisdiction-list", "a jurisdiction check lets a blocked jurisdiction through",
@@ -68,7 +71,7 @@ CODES: dict[str, Code] = {
 # Guards a pack declares with its own `code` use this range (SPEC 2.3).
 CUSTOM_GUARD_CODES = range(206, 300)
 _CUSTOM_GUARD = Code("", "missing-required-check", "a required check of the policy is missing before the disclosure",
-                     "no {title} on every path to {target}{detail}", "required-check", "7.5")
+                     _MISSING_CHECK, "required-check", "7.5")
 
 
 def describe(code: str) -> Code:

@@ -28,12 +28,17 @@ such infeasible paths would otherwise show up as missing checks.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import libcst as cst
 
-Edge = tuple[int, str]  # (source node id, label)
+from minlint.facts.names import all_params
+
+NodeKind = Literal["entry", "exit", "raise", "stmt", "test", "assert", "for", "with", "case", "return", "def"]
+Label = Literal["next", "true", "false", "exc", "jump"]
+Edge = tuple[int, Label]  # (source node id, label)
 
 ENTRY, EXIT, RAISE = 0, 1, 2
 
@@ -41,10 +46,10 @@ ENTRY, EXIT, RAISE = 0, 1, 2
 @dataclass
 class Node:
     id: int
-    kind: str  # entry | exit | raise | stmt | test | assert | for | with | case | return | def
+    kind: NodeKind
     stmt: cst.CSTNode | None = None  # the statement (or atom) this node stands for
     exprs: tuple[cst.CSTNode, ...] = ()  # what is evaluated when the node runs
-    succ: list[tuple[int, str]] = field(default_factory=list)
+    succ: list[tuple[int, Label]] = field(default_factory=list)
 
 
 @dataclass
@@ -61,13 +66,13 @@ class CFG:
         for n in exits:
             node = nodes[n]
             raised = [t for t, label in node.succ if label == "exc"] or [RAISE]
-            succ = [(t, label) for t, label in node.succ if label == "exc"]
+            succ: list[tuple[int, Label]] = [(t, label) for t, label in node.succ if label == "exc"]
             succ += [(t, "jump") for t in raised]
             nodes[n] = Node(node.id, node.kind, node.stmt, node.exprs, succ)
         return CFG(nodes, self.node_of, self.calls)
 
-    def preds(self) -> dict[int, list[tuple[int, str]]]:
-        out: dict[int, list[tuple[int, str]]] = {n.id: [] for n in self.nodes}
+    def preds(self) -> dict[int, list[tuple[int, Label]]]:
+        out: dict[int, list[tuple[int, Label]]] = {n.id: [] for n in self.nodes}
         for n in self.nodes:
             for t, label in n.succ:
                 out[t].append((n.id, label))
@@ -79,10 +84,10 @@ class CFG:
         *,
         blocked_edges: frozenset[Edge] | set[Edge] = frozenset(),
         blocked_nodes: frozenset[int] | set[int] = frozenset(),
-        labels: Callable[[str], bool] | None = None,
-    ) -> dict[int, tuple[int, str] | None]:
+        labels: Callable[[Label], bool] | None = None,
+    ) -> dict[int, Edge | None]:
         """Breadth-first reach from *start*: node -> (parent, label) of the first edge found."""
-        seen: dict[int, tuple[int, str] | None] = {start: None}
+        seen: dict[int, Edge | None] = {start: None}
         queue = deque([start])
         while queue:
             n = queue.popleft()
@@ -110,9 +115,9 @@ class CFG:
         return seen
 
     @staticmethod
-    def path_to(seen: dict[int, tuple[int, str] | None], target: int) -> list[tuple[int, str]]:
+    def path_to(seen: dict[int, Edge | None], target: int) -> list[Edge]:
         """The edges of the path the search found from its start to *target*."""
-        path: list[tuple[int, str]] = []
+        path: list[Edge] = []
         cur = target
         while (step := seen.get(cur)) is not None:
             path.append(step)
@@ -135,7 +140,7 @@ def constant_truth(expr: cst.BaseExpression) -> bool | None:
 
 @dataclass(eq=False)
 class _Frame:
-    kind: str  # loop | try | finally | suppress
+    kind: Literal["loop", "try", "finally", "suppress"]
     # loop
     head: int = -1
     breaks: list[Edge] = field(default_factory=list)
@@ -155,7 +160,7 @@ class _Builder:
         self.swallows = swallows
 
     # -- primitives -------------------------------------------------------
-    def new(self, kind: str, stmt: cst.CSTNode | None, exprs: tuple[cst.CSTNode, ...] = ()) -> int:
+    def new(self, kind: NodeKind, stmt: cst.CSTNode | None, exprs: tuple[cst.CSTNode, ...] = ()) -> int:
         node = Node(len(self.nodes), kind, stmt, exprs)
         self.nodes.append(node)
         if stmt is not None:
@@ -167,7 +172,7 @@ class _Builder:
             if (target, label) not in self.nodes[src].succ:
                 self.nodes[src].succ.append((target, label))
 
-    def add(self, kind: str, stmt: cst.CSTNode | None, exprs: tuple[cst.CSTNode, ...] = ()) -> int:
+    def add(self, kind: NodeKind, stmt: cst.CSTNode | None, exprs: tuple[cst.CSTNode, ...] = ()) -> int:
         n = self.new(kind, stmt, exprs)
         self.link(self.pending, n)
         self.pending = [(n, "next")]
@@ -187,7 +192,7 @@ class _Builder:
                 return
 
     # -- abrupt ways out ----------------------------------------------------
-    def jump(self, edges: list[Edge], kind: str) -> None:
+    def jump(self, edges: list[Edge], kind: Literal["return", "raise", "break", "continue"]) -> None:
         """Route *edges* out through every enclosing ``finally`` to the target of *kind*."""
         for i in range(len(self.frames) - 1, -1, -1):
             frame = self.frames[i]
@@ -226,7 +231,7 @@ class _Builder:
         return frame.exc_target
 
     # -- tests ------------------------------------------------------------
-    def test(self, expr: cst.BaseExpression, kind: str = "test") -> tuple[list[Edge], list[Edge]]:
+    def test(self, expr: cst.BaseExpression, kind: Literal["test", "assert"] = "test") -> tuple[list[Edge], list[Edge]]:
         """Decompose a test; returns (edges taken when truthy, edges taken when falsy)."""
         if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
             t, f = self.test(expr.expression, kind)
@@ -281,7 +286,7 @@ class _Builder:
             # The body is another scope; decorators and defaults run here.
             exprs: tuple[cst.CSTNode, ...] = tuple(d.decorator for d in stmt.decorators)
             if isinstance(stmt, cst.FunctionDef):
-                exprs += tuple(p.default for p in _all_params(stmt.params) if p.default is not None)
+                exprs += tuple(p.default for p in all_params(stmt.params) if p.default is not None)
             self.add("def", stmt, exprs)
         else:  # pragma: no cover - libcst has no other statement kinds
             self.add("stmt", stmt, (stmt,))
@@ -435,16 +440,6 @@ def _cannot_raise(stmt: cst.CSTNode | None) -> bool:
     if isinstance(stmt, cst.Return):
         return stmt.value is None
     return isinstance(stmt, (cst.Pass, cst.Break, cst.Continue, cst.Global, cst.Nonlocal))
-
-
-def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
-    yield from params.posonly_params
-    yield from params.params
-    yield from params.kwonly_params
-    if isinstance(params.star_arg, cst.Param):
-        yield params.star_arg
-    if params.star_kwarg is not None:
-        yield params.star_kwarg
 
 
 def _statement_call(small: cst.BaseSmallStatement) -> cst.Call | None:

@@ -18,15 +18,15 @@ from pathlib import Path
 import libcst as cst
 
 from minlint.facts.cfg import CFG, build_cfg
-from minlint.facts.names import Imports, dotted, known_names, last_name
+from minlint.facts.names import Imports, decorator_target, dotted, known_names, last_name
 from minlint.parse.chunks import Part
+from minlint.parse.markers import MARKER
 from minlint.parse.positions import Positions
 from minlint.parse.source import Unreadable
 
 # the line breaks str.splitlines() would not split on too (form feeds, ...) are
 # not line breaks to Python's tokenizer, nor to a finding's line number
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure\b")
 
 RECORD_BASES = {
     "BaseModel": "pydantic",
@@ -432,8 +432,7 @@ def _header_comment(fn: cst.FunctionDef) -> str:
 def _class_facts(node: cst.ClassDef, module: ModuleFacts) -> ClassFacts:
     kinds: set[str] = set()
     for dec in node.decorators:
-        target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-        name = last_name(target)
+        name = last_name(decorator_target(dec))
         if name in ("dataclass", "define", "frozen", "attrs", "s", "mutable"):
             kinds.add("dataclass")
     for base in node.bases:
@@ -517,7 +516,7 @@ def _walk(
             _walk(_inner(stmt.body), module, into, f"{prefix}{stmt.name.value}.", facts, parent, False, imports)
         else:
             # if/try/with/for/while/match at any level: conditional definitions
-            for block in _blocks(stmt):
+            for block in _sub_suites(stmt):
                 _walk(_inner(block), module, into, prefix, cls, parent, toplevel, imports)
 
 
@@ -527,7 +526,7 @@ def _inner(suite: cst.BaseSuite) -> tuple[cst.BaseStatement, ...]:
     return (cst.SimpleStatementLine(body=suite.body),) if isinstance(suite, cst.SimpleStatementSuite) else ()
 
 
-def _blocks(stmt: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
+def _sub_suites(stmt: cst.BaseStatement) -> Iterator[cst.BaseSuite]:
     if isinstance(stmt, cst.If):
         yield stmt.body
         if stmt.orelse is not None:
@@ -558,8 +557,7 @@ def decorator_names(fn: Function) -> list[tuple[cst.Decorator, str]]:
     """Each decorator with its dotted name (``@a.b(...)`` -> ``a.b``)."""
     out = []
     for dec in fn.decorators:
-        target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
-        name = dotted(target)
+        name = dotted(decorator_target(dec))
         if name is not None:
             out.append((dec, name))
     return out

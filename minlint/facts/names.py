@@ -10,7 +10,7 @@ imports, so that ``from legal import verify_court_order as vco`` still names
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -49,6 +49,22 @@ def last_name(expr: cst.BaseExpression | None) -> str | None:
     if isinstance(expr, cst.Name):
         return identifier(expr.value)
     return None
+
+
+def all_params(params: cst.Parameters) -> Iterator[cst.Param]:
+    """Every parameter of a ``def`` or ``lambda``, in order, ``*args`` and ``**kwargs`` included."""
+    yield from params.posonly_params
+    yield from params.params
+    if isinstance(params.star_arg, cst.Param):
+        yield params.star_arg
+    yield from params.kwonly_params
+    if params.star_kwarg is not None:
+        yield params.star_kwarg
+
+
+def decorator_target(dec: cst.Decorator) -> cst.BaseExpression:
+    """What a decorator names: ``@a.b(...)`` -> ``a.b``."""
+    return dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
 
 
 def _as_name(alias: cst.ImportAlias) -> str | None:

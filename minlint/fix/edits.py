@@ -31,7 +31,6 @@ import hashlib
 import io
 import os
 import sys
-import tempfile
 import tokenize
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,9 +45,10 @@ from minlint.analysis.evidence import Evidence, Export
 from minlint.analysis.vocab import calls_in
 from minlint.api import Options, check_files
 from minlint.checks import Raw
+from minlint.core.files import write_atomic
 from minlint.core.findings import Finding
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
-from minlint.facts.names import dotted, last_name
+from minlint.facts.names import all_params, dotted, last_name
 from minlint.policy.pack import Policy, normalise_field
 from minlint.project.collect import collect
 from minlint.project.config import Config
@@ -151,24 +151,23 @@ def _write(source: _Source, new_text: str) -> str | None:
     except UnicodeError:
         return f"{display}: the fixed text cannot be written as {source.encoding}; not written"
     real = Path(os.path.realpath(source.file.path))  # a symlink stays a symlink
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".minlint-tmp", dir=real.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, os.stat(real).st_mode & 0o7777)
+
+    class Changed(Exception):
+        pass
+
+    def unchanged() -> None:
         if _before_replace is not None:
             _before_replace(real)
         # Last moment before the replace: an editor or another tool may have
         # saved the file since it was read, and that work must not be lost.
         if hashlib.sha256(real.read_bytes()).hexdigest() != source.digest:
-            os.unlink(tmp)
-            return f"{display}: changed on disk since minlint read it; not written (run minlint fix again)"
-        os.replace(tmp, real)
+            raise Changed
+
+    try:
+        write_atomic(real, data, before_replace=unchanged)
+    except Changed:
+        return f"{display}: changed on disk since minlint read it; not written (run minlint fix again)"
     except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         return f"{display}: cannot write: {exc.strerror or exc}"
     return None
 
@@ -543,7 +542,7 @@ class _Planner:
         for d in self.a.resolver.defs(fn).reaching(name.value, node_id):
             cls: ClassFacts | None = None
             if d.kind == "param" and fn.node is not None:
-                param = next((p for p in _params(fn.node.params) if p.name.value == name.value), None)
+                param = next((p for p in all_params(fn.node.params) if p.name.value == name.value), None)
                 if param is not None and param.annotation is not None:
                     cls = self._annotated(param.annotation.annotation, fn)
                 elif fn.cls is not None and fn.positional[:1] == (name.value,) == ("self",):
@@ -610,7 +609,7 @@ def _empty_blocks(plan: _Plan) -> Iterator[Note]:
     """A block whose every statement would go cannot be left empty: those stay."""
     if not plan.statements:
         return
-    for block in _blocks(plan.module.tree):
+    for block in _indented_blocks(plan.module.tree):
         removed = [s for s in block.body if id(s) in plan.statements]
         if not removed or len(removed) < len(block.body):
             continue
@@ -652,20 +651,13 @@ def _contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
     return False
 
 
-def _blocks(tree: cst.Module) -> Iterator[Block]:
+def _indented_blocks(tree: cst.Module) -> Iterator[Block]:
     stack: list[cst.CSTNode] = [tree]
     while stack:
         cur = stack.pop()
         if isinstance(cur, (cst.Module, cst.IndentedBlock)):
             yield cur
         stack.extend(cur.children)
-
-
-def _params(params: cst.Parameters) -> list[cst.Param]:
-    out = [*params.posonly_params, *params.params, *params.kwonly_params]
-    if isinstance(params.star_arg, cst.Param):
-        out.append(params.star_arg)
-    return out
 
 
 def _whole_form(node: cst.CSTNode) -> tuple[str | None, cst.Name | None]:
@@ -738,8 +730,8 @@ def _required(analysis: Analysis, cls: ClassFacts, name: str) -> bool:
     init = cls.methods.get("__init__")
     if init is not None and init.node is not None:
         params = init.node.params
-        for p in _params(params):
-            if p.name.value == name:
+        for p in all_params(params):
+            if p.name.value == name and p is not params.star_kwarg:
                 return p.default is None and p is not params.star_arg
         return False
     for small in _class_body(cls):
@@ -771,10 +763,6 @@ def _quote(tree: cst.Module) -> str:
 
 # ---------------------------------------------------------------------------
 # Editing: removing an element so that the result looks hand-written
-
-
-def _is_pw(ws: cst.BaseParenthesizableWhitespace) -> bool:
-    return isinstance(ws, cst.ParenthesizedWhitespace)
 
 
 def _has_comment(ws: cst.BaseParenthesizableWhitespace, *, first_line: bool = True) -> bool:

@@ -102,6 +102,18 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if args.exit_zero or not findings else 1
 
 
+def _baseline_write(args: argparse.Namespace) -> int:
+    """``minlint baseline write FILE [PATHS]``: check, then record every finding."""
+    from minlint.api import check_paths
+    from minlint.run.baseline import write
+
+    result = check_paths(args.paths, options(args))
+    write(result.findings, Path(args.file))
+    n = len(result.findings)
+    sys.stderr.write(f"minlint: wrote {n} finding{'' if n == 1 else 's'} to {args.file}\n")
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     from minlint.report.explain import explain
 
@@ -124,9 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args)
         if args.command == "baseline":
-            from minlint.run.baseline import write_command
-
-            return write_command(args, _config(args.paths, args))
+            return _baseline_write(args)
         if args.command == "lsp":
             from minlint.frontends.lsp import main as lsp_main
 

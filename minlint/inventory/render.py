@@ -422,7 +422,6 @@ def _checks_md(status: str, checks: list[CheckSite], through: bool, why: str, vi
 
 # Text is drawn in a monospace font so that its width can be computed here:
 # an SVG <text> does not wrap or report its size without a script.
-FONT_PX = 12
 CHAR_PX = 7.3  # DejaVu Sans Mono / Menlo / Consolas advance at 12px, with a margin
 LINE_PX = 16
 PAD_X, PAD_Y = 10, 8

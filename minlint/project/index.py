@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from minlint.core.paths import real
+from minlint.parse.markers import MARKER
 from minlint.parse.source import Unreadable, read_text
 from minlint.policy.pack import Policy
 
@@ -98,7 +99,6 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(pieces) or path.stem
 
 
-_MARKER = re.compile(r"#\s*minlint\s*:\s*disclosure")
 
 
 def _has_word(text: str, word: str) -> bool:
@@ -115,12 +115,16 @@ def _has_word(text: str, word: str) -> bool:
     return False
 
 
+def sink_words(policy: Policy) -> frozenset[str]:
+    """The last component of each sink's name: what a call of it spells,
+    even through an import alias (the alias's import still names it)."""
+    return frozenset(s.name.rpartition(".")[2] for s in policy.sinks)
+
+
 def _words(policy: Policy) -> set[str]:
-    """Names whose presence in a file's text makes it a seed. The last
-    component of each entry: an import alias still spells the original."""
-    words = {s.name.rpartition(".")[2] for s in policy.sinks}
-    words |= {d.rpartition(".")[2] for d in policy.decorators}
-    return words
+    """Names whose presence in a file's text makes it a seed: the sinks' and
+    the disclosure decorators' last components."""
+    return set(sink_words(policy)) | {d.rpartition(".")[2] for d in policy.decorators}
 
 
 class Project:
@@ -175,7 +179,7 @@ class Project:
                 continue
             if not text.isascii():  # Python reads identifiers NFKC-normalised, so does the prefilter
                 text = unicodedata.normalize("NFKC", text)
-            if any(_has_word(text, w) for w in words) or ("minlint" in text and _MARKER.search(text)):
+            if any(_has_word(text, w) for w in words) or ("minlint" in text and MARKER.search(text)):
                 out.append(f)
         return out
 
@@ -283,16 +287,6 @@ class Project:
         f = self._source_named(name)
         return self.facts(f) if f is not None else None
 
-    def module_text(self, name: str) -> str | None:
-        """The text of a checked module, by dotted name, without parsing it
-        (what is decided from it depends on it, as on a parsed module)."""
-        f = self._source_named(name)
-        if f is None:
-            return None
-        if self._deps is not None:
-            self._deps.files.add(f.path)
-        return self.texts.get(f.path)
-
     def may_bind(self, qualified: str, constant: Callable[[ModuleFacts, str], bool], depth: int = 0) -> bool:
         """Whether the qualified name, looked up as ``resolve_qualified``
         does, can end at a module constant: the only binding through which a
@@ -303,14 +297,10 @@ class Project:
         constant found so may be a sink."""
         if depth > 8:
             return True
-        parts = qualified.split(".")
-        for i in range(len(parts) - 1, 0, -1):
-            module = self.module(".".join(parts[:i]))
-            if module is None:
-                continue
-            if len(parts) - i > 1:
+        for module, rest in self._modules_of(qualified):
+            if len(rest) > 1:
                 return True  # an attribute of something in the module: not followed here
-            word = parts[i]
+            word = rest[0]
             if word in module.constants:
                 return constant(module, word)
             if any(c.part.name == word or word in c.part.classes for c in module.chunks):
@@ -342,13 +332,18 @@ class Project:
         """A qualified name -> the function, class or module constant it names."""
         if depth > 8:  # re-export chains are short; a cycle must not loop
             return None
+        for module, rest in self._modules_of(qualified):
+            return self.lookup(module, rest, depth)
+        return None
+
+    def _modules_of(self, qualified: str) -> Iterator[tuple[ModuleFacts, list[str]]]:
+        """The checked modules a qualified name can be in, the longest prefix
+        first, each with the rest of the name (``a.b.C.m`` -> ``a.b``, ``[C, m]``)."""
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
             module = self.module(".".join(parts[:i]))
-            if module is None:
-                continue
-            return self.lookup(module, parts[i:], depth)
-        return None
+            if module is not None:
+                yield module, parts[i:]
 
     def lookup(self, module: ModuleFacts, attrs: list[str], depth: int = 0) -> Target | tuple[ModuleFacts, str] | None:
         head = attrs[0]

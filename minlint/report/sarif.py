@@ -26,28 +26,6 @@ INFORMATION_URI = "https://github.com/minlint/minlint"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "minlint/v1"
 
-# GitHub ranks alerts of rules tagged "security" by this CVSS-like score
-# (>= 9 critical, >= 7 high, >= 4 medium). Sending data to a blocked country
-# or without any court order is the promise broken outright; a missing
-# transparency record or a missing reason hides a disclosure from review.
-_SECURITY_SEVERITY = {
-    "MIN101": "7.5",
-    "MIN102": "8.0",
-    "MIN103": "6.5",
-    "MIN201": "8.5",
-    "MIN202": "8.5",
-    "MIN203": "8.0",
-    "MIN204": "7.5",
-    "MIN205": "9.0",
-    "MIN301": "6.0",
-    "MIN901": "3.0",
-    "MIN999": "5.0",  # a file minlint could not read is a file nobody checked
-}
-_CUSTOM_GUARD_SEVERITY = "7.5"
-
-_GROUP_TAGS = {"1": "data-minimization", "2": "required-check", "3": "transparency"}
-
-
 def relative_path(path: str, root: Path | None) -> PurePosixPath | None:
     """*path* (as given, relative to the current directory) relative to *root*.
 
@@ -110,16 +88,8 @@ def fingerprints(findings: Sequence[Finding], root: Path | None = None) -> list[
     return out
 
 
-def _tags(code: str) -> list[str]:
-    tags = ["privacy", "security"]
-    group = _GROUP_TAGS.get(code[3:4])
-    if code == "MIN901":
-        group = "suppression"
-    elif code == "MIN999":
-        group = "parse-error"
-    if group:
-        tags.append(group)
-    return tags
+def _tags(entry: Code) -> list[str]:
+    return ["privacy", "security", entry.group]
 
 
 def _unwrap(markdown: str) -> str:
@@ -158,8 +128,8 @@ def _rule(entry: Code) -> dict[str, object]:
         rule["helpUri"] = url(entry.code)
     rule["defaultConfiguration"] = {"level": entry.level}
     rule["properties"] = {
-        "tags": _tags(entry.code),
-        "security-severity": _SECURITY_SEVERITY.get(entry.code, _CUSTOM_GUARD_SEVERITY),
+        "tags": _tags(entry),
+        "security-severity": entry.security_severity,
     }
     return rule
 

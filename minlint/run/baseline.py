@@ -11,21 +11,17 @@ merely looked up.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import hashlib
 import json
 import os
-import sys
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from minlint.core.errors import UsageError
+from minlint.core.files import write_atomic
 from minlint.core.findings import Finding
-from minlint.project.config import Config
 
 VERSION = 1
 TOOL = "minlint"
@@ -129,37 +125,14 @@ def _document(findings: Sequence[Finding], base: Path | None) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _new_file_mode() -> int:
-    # mkstemp creates 0600; a baseline is a shared, committed file and should
-    # get the permissions any other new file would.
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def write(findings: Sequence[Finding], path: Path) -> None:
     """Write *findings* as the baseline *path*, atomically: a reader (or a
     crash mid-write) sees the old file or the new one, never half of one."""
     path = Path(path)
     text = _document(findings, path.parent)
     try:
-        mode = path.stat().st_mode & 0o777
-    except OSError:
-        mode = _new_file_mode()
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, text.encode("utf-8"))  # a baseline is a shared, committed file: a new file's mode
     except OSError as exc:
-        raise BaselineError(f"{path}: cannot write ({exc.strerror or exc}); expected a writable folder") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise BaselineError(f"{path}: cannot write ({exc.strerror or exc}); expected a writable file") from None
 
 
@@ -267,18 +240,3 @@ def filter_new(findings: Sequence[Finding], path: Path) -> list[Finding]:
     # _entries works in file order; the caller's order is the report's order
     position = {id(f): i for i, f in enumerate(findings)}
     return sorted(new, key=lambda f: position[id(f)])
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def write_command(args: argparse.Namespace, config: Config) -> int:
-    """``minlint baseline write FILE [PATHS]``: check, then record every finding."""
-    from minlint.api import check_paths
-    from minlint.frontends.cli import options
-
-    result = check_paths(args.paths, options(args), config=config)
-    write(result.findings, Path(args.file))
-    sys.stderr.write(f"minlint: wrote {_plural(len(result.findings), 'finding')} to {args.file}\n")
-    return 0

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from minlint import __version__
+from minlint.core.files import write_atomic
 from minlint.core.findings import Finding
 
 CACHE_DIR = ".minlint_cache"
@@ -101,10 +100,8 @@ class Cache:
             ignore = self.dir / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by minlint\n*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"format": FORMAT, "files": files, "syntax": syntax, "seeds": seeds}, out,
-                          separators=(",", ":"))
-            os.replace(tmp, self.file)
+            data = json.dumps({"format": FORMAT, "files": files, "syntax": syntax, "seeds": seeds},
+                              separators=(",", ":"))
+            write_atomic(self.file, data.encode("utf-8"), mode=0o600)
         except OSError:
             pass  # a read-only tree still gets checked, only not cached
