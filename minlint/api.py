@@ -41,7 +41,7 @@ class Options:
     jobs: int = 0  # 0: one worker per CPU
     cache: bool = True
     baseline: Path | None = None
-    noqa: NoqaMode = "apply"  # "flake8": flake8 applies `# noqa`; only MIN901 is added
+    noqa: NoqaMode = "apply"  # "flake8": flake8 applies noqa comments; only MIN901 is added
     syntax: bool = True  # MIN999 for files no analysis needed (flake8 reports E999 itself)
     whole: bool = False  # read modules whole, one tree each (fix edits them)
 

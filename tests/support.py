@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from minlint.project.config import Config, find_config
@@ -15,6 +17,24 @@ from minlint.run.engine import check
 
 EXPECT = re.compile(r"#\s*expect(?P<next>-next)?:\s*(?P<codes>[A-Z]+[0-9]+(?:[ ,]+[A-Z]+[0-9]+)*)")
 REPO = Path(__file__).resolve().parent.parent
+ACCEPTANCE = REPO / "tests" / "fixtures" / "acceptance"
+
+
+def copy_acceptance(name: str, dest: Path) -> Path:
+    """A copy of the annotated acceptance project `name` (defaults, custom) at `dest`."""
+    shutil.copytree(ACCEPTANCE / name, dest)
+    return dest
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write `{relative path: text}` under root; text is dedented, bytes are written as they are."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
 
 
 def expectations(text: str) -> set[tuple[int, str]]:

@@ -4,16 +4,15 @@ with real flake8 in a subprocess."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.support import REPO, minlint_json
+from tests.support import minlint_json
 
-FIXTURES = REPO / "tests" / "fixtures" / "acceptance"
 LINE = re.compile(r"^(?:\./)?(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>MIN\d+) ")
 
 
@@ -23,9 +22,8 @@ def flake8(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("name", ["defaults", "custom"])
-def test_flake8_and_cli_report_the_same_findings(tmp_path: Path, name: str) -> None:
-    root = tmp_path / name
-    shutil.copytree(FIXTURES / name, root)
+def test_flake8_and_cli_report_the_same_findings(acceptance_project: Callable[[str], Path], name: str) -> None:
+    root = acceptance_project(name)
     proc = flake8(root)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
@@ -39,11 +37,10 @@ def test_flake8_and_cli_report_the_same_findings(tmp_path: Path, name: str) -> N
     assert got, "the corpus has findings: an empty match would prove nothing"
 
 
-def test_flake8_reads_the_policy_option(tmp_path: Path) -> None:
+def test_flake8_reads_the_policy_option(acceptance_project: Callable[[str], Path]) -> None:
     """--minlint-policy overrides [tool.minlint]: with the default pack the
     custom corpus's sinks (hand_over, portal.push) are unknown."""
-    root = tmp_path / "custom"
-    shutil.copytree(FIXTURES / "custom", root)
+    root = acceptance_project("custom")
     with_pack = flake8(root)
     default = flake8(root, "--minlint-policy", "telegram-2018")
     assert "MIN101" in with_pack.stdout
@@ -60,12 +57,11 @@ def test_flake8_plugin_does_not_report_min999(tmp_path: Path) -> None:
                                     capture_output=True, text=True).stdout
 
 
-def test_without_a_minlint_table_the_project_is_where_flake8_runs(tmp_path: Path) -> None:
+def test_without_a_minlint_table_the_project_is_where_flake8_runs(acceptance_project: Callable[[str], Path]) -> None:
     """No [tool.minlint]: flake8's folder is the project, as for `minlint
     check` run there. Checks found in other folders count, and the cache is
     written once, at that root, not into every package folder."""
-    root = tmp_path / "defaults"
-    shutil.copytree(FIXTURES / "defaults", root)
+    root = acceptance_project("defaults")
     (root / "pyproject.toml").write_text('[project]\nname = "messenger-backend"\nversion = "0.1.0"\n')
     proc = flake8(root)
     assert proc.returncode in (0, 1), proc.stderr

@@ -33,7 +33,7 @@ NoqaMode = Literal["apply", "flake8", "off"]
 @dataclass
 class Finished:
     findings: list[Finding]  # what to show: suppressed, selected, baselined, sorted
-    # what a `# noqa` comment hides, with the comment (a reviewer wants to see them)
+    # what a noqa comment hides, with the comment (a reviewer wants to see them)
     suppressed: list[tuple[Finding, noqa.Suppression]] = field(default_factory=list)
     baselined: int = 0  # findings the baseline hid
 
@@ -59,7 +59,7 @@ def finish(
             findings = kept + extra + unchecked
             suppressed.extend(hidden)
         elif noqa_mode == "flake8":
-            # flake8 reports E902/E999 and applies `# noqa` itself; it cannot see a missing reason
+            # flake8 reports E902/E999 and applies noqa comments itself; it cannot see a missing reason
             findings = [f for f in findings if f.code != "MIN999"]
             if text is not None and NOQA.search(text):
                 lines: dict[int, set[str]] = {}
