@@ -31,6 +31,7 @@ class Project:
     root: str
     tree: str
     scope: tuple[str, ...]
+    paths: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -47,7 +48,7 @@ class Project:
 
 def projects(names: list[str] | None = None) -> list[Project]:
     data = tomllib.loads((HERE / "projects.toml").read_text(encoding="utf-8"))
-    found = [Project(**{**p, "scope": tuple(p["scope"])}) for p in data["project"]]
+    found = [Project(**{**p, "scope": tuple(p["scope"]), "paths": tuple(p.get("paths", ()))}) for p in data["project"]]
     if names:
         unknown = sorted(set(names) - {p.name for p in found})
         if unknown:
