@@ -169,7 +169,7 @@ class FunctionFlow:
         inner = visiting | {name}
         if name in self.params:
             seen.params.add(name)
-            if RECORD_WORDS.fullmatch(name):
+            if RECORD_WORDS.fullmatch(name) and self.depth == 0:  # deeper, the caller's argument decides
                 seen.record = True
                 seen.why.append(f"parameter {name!r} looks like a user record")
         for value in self.collected.assigned.get(name, ()):

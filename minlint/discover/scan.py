@@ -46,6 +46,14 @@ _TEST_PART = re.compile(r"tests?|testing")
 _TEST_FILE = re.compile(r"(test_.*|.*_tests?|conftest)\.py")
 
 
+def _within(path: Path, root: Path) -> Path:
+    """*path* from the project's root (a project checked under some `tests/fixtures` folder is no test)."""
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
+
+
 def is_test(path: Path) -> bool:
     return bool(_TEST_FILE.fullmatch(path.name)) or any(_TEST_PART.fullmatch(p) for p in path.parts[:-1])
 
@@ -263,7 +271,7 @@ def _payload(call: cst.Call, fn: Function, flow: FunctionFlow, project: _Project
 
 def discover(files: Sequence[SourceFile], root: Path) -> list[Candidate]:
     """The ranked candidates of *files* (a project rooted at *root*): best first, ties by place."""
-    project = _Project([f for f in files if not is_test(f.path)], root)
+    project = _Project([f for f in files if not is_test(_within(f.path, root))], root)
     out: list[Candidate] = []
     for f in project.files:
         text = project.texts.get(f.path)
