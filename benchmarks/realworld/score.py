@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ class Score:
     true: list[Reported] = field(default_factory=list)
     false: list[tuple[Reported, Label | None]] = field(default_factory=list)  # None: unjudged
     outside: int = 0  # findings outside the judged scope
+    dropped: list[str] = field(default_factory=list)  # --v1-subset: the v2 keys left out
 
     @property
     def precision(self) -> float | None:
@@ -95,6 +97,108 @@ def read_labels(path: Path) -> list[Label]:
     return [Label(**entry) for entry in data.get("label", [])]
 
 
+# SPEC section 3: the keys a v1 pack may have
+_V1 = {
+    "": {"policy", "fields", "disclosure", "guards", "transparency"},
+    "policy": {"name", "extends"},
+    "fields": {"allowed", "context", "categories"},
+    "category": {"aliases", "patterns", "fides"},
+    "disclosure": {"decorators", "sinks", "exits"},
+    "sink": {"name", "payload"},
+    "guard": {"id", "code", "title", "calls", "predicates", "decorators", "subjects", "blocked"},
+    "transparency": {"calls"},
+}
+
+
+def v1_subset(data: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """The part of a v2 pack that today's v1 loader reads, and what was dropped.
+
+    An approximation to measure today's engine on real code, not the pack's
+    meaning: a sink named `Class.method` (matched in v2 through the receiver's
+    type) becomes `method`; a guard with v2-only keys (applies_to, exempt,
+    unless, decorator tables) is dropped whole, since without them it would be
+    required everywhere."""
+    dropped: list[str] = []
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if key not in _V1[""]:
+            dropped.append(key)
+            continue
+        if key == "guards":
+            kept = []
+            for g in value if isinstance(value, list) else []:
+                extra = sorted(set(g) - _V1["guard"])
+                if extra or any(isinstance(d, dict) for d in g.get("decorators", [])):
+                    dropped.append(f"guards.{g.get('id')} ({', '.join(extra) or 'decorator tables'})")
+                else:
+                    kept.append(g)
+            if kept:
+                out[key] = kept
+            continue
+        if not isinstance(value, dict):
+            out[key] = value
+            continue
+        table = {}
+        for k, v in value.items():
+            if k not in _V1[key]:
+                dropped.append(f"{key}.{k}")
+                continue
+            if key == "fields" and k == "categories":
+                v = {n: {ck: cv for ck, cv in c.items() if ck in _V1["category"]} for n, c in v.items()}
+            if key == "disclosure" and k == "sinks":
+                sinks = []
+                for item in v:
+                    if isinstance(item, dict):
+                        extra = sorted(set(item) - _V1["sink"])
+                        if extra:
+                            dropped.append(f"disclosure.sinks {item.get('name')}: {', '.join(extra)}")
+                        item = {sk: sv for sk, sv in item.items() if sk in _V1["sink"]}
+                        head, _, last = str(item["name"]).rpartition(".")
+                        if head and head.split(".")[-1][:1].isupper():
+                            dropped.append(f"disclosure.sinks {item['name']} -> {last} (receiver type)")
+                            item["name"] = last
+                    sinks.append(item)
+                v = sinks
+            table[k] = v
+        out[key] = table
+    return out, dropped
+
+
+def _toml(data: dict[str, object]) -> str:
+    """Just enough TOML for a v1 pack (strings, numbers, lists, tables, arrays of tables)."""
+    lines: list[str] = []
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return str(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{json.dumps(k)} = {value(x)}" for k, x in v.items()) + " }"
+        raise TypeError(type(v))
+
+    def table(prefix: str, t: dict[str, object]) -> None:
+        plain = {k: v for k, v in t.items() if not isinstance(v, dict) and not (
+            isinstance(v, list) and v and all(isinstance(x, dict) for x in v) and k == "guards")}
+        if prefix:
+            lines.append(f"[{prefix}]")
+        lines.extend(f"{json.dumps(k)} = {value(v)}" for k, v in plain.items())
+        for k, v in t.items():
+            if isinstance(v, dict):
+                table(f"{prefix}.{json.dumps(k)}" if prefix else json.dumps(k), v)
+            elif k == "guards" and isinstance(v, list):
+                for g in v:
+                    lines.append("[[guards]]")
+                    lines.extend(f"{json.dumps(gk)} = {value(gv)}" for gk, gv in g.items())
+
+    table("", data)
+    return "\n".join(lines) + "\n"
+
+
 def run_minlint(tree: Path, pack: Path) -> tuple[list[Reported] | None, str]:
     """The findings of ``minlint check TREE --policy PACK`` (paths relative to
     TREE's parent... as given), or None and the one-line reason when the pack
@@ -115,11 +219,21 @@ def run_minlint(tree: Path, pack: Path) -> tuple[list[Reported] | None, str]:
     return out, ""
 
 
-def score(name: str, root: Path, tree: Path, pack: Path, labels: list[Label], scope: Iterable[str]) -> Score:
+def score(name: str, root: Path, tree: Path, pack: Path, labels: list[Label], scope: Iterable[str],
+          *, v1: bool = False) -> Score:
+    """*v1*: check with the v1 subset of the pack (``v1_subset``), to measure today's engine."""
     scope = set(scope)
     expected = [lab for lab in labels if lab.expected]
     result = Score(name, loaded=False, expected=expected)
-    findings, why = run_minlint(tree, pack)
+    if v1:
+        data, dropped = v1_subset(tomllib.loads(pack.read_text(encoding="utf-8")))
+        with tempfile.TemporaryDirectory() as tmp:
+            subset = Path(tmp) / f"{name}-v1.toml"
+            subset.write_text(_toml(data), encoding="utf-8")
+            findings, why = run_minlint(tree, subset)
+        result.dropped = dropped
+    else:
+        findings, why = run_minlint(tree, pack)
     if findings is None:
         result.why = why
         return result
@@ -142,13 +256,13 @@ def score(name: str, root: Path, tree: Path, pack: Path, labels: list[Label], sc
     return result
 
 
-def score_project(project: Project) -> Score:
+def score_project(project: Project, v1: bool = False) -> Score:
     if not project.folder.is_dir():
         s = Score(project.name, loaded=False, expected=[lab for lab in read_labels(project.labels) if lab.expected])
         s.why = f"{project.folder} is missing: run benchmarks/realworld/fetch.py first"
         return s
     return score(project.name, project.folder, project.folder / project.tree, project.pack,
-                 read_labels(project.labels), project.scope)
+                 read_labels(project.labels), project.scope, v1=v1)
 
 
 def _fmt(x: float | None) -> str:
@@ -165,6 +279,8 @@ def render(scores: list[Score], listing: bool) -> str:
             lines.append(f"{s.name}: precision {_fmt(s.precision)}  recall {_fmt(s.recall)}  "
                          f"({len(s.true)} true, {len(s.false)} false, {len(s.found)}/{len(s.expected)} expected found, "
                          f"{s.outside} outside the judged scope)")
+            if s.dropped:
+                lines.append(f"  (v1 subset of the pack; dropped: {'; '.join(s.dropped)})")
             for code, (p, r, t, f, e) in s.per_code().items():
                 lines.append(f"  {code}: precision {_fmt(p)}  recall {_fmt(r)}  ({t} true, {f} false, {e} expected)")
         if listing:
@@ -194,8 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("names", nargs="*", help="projects (default: all of projects.toml)")
     ap.add_argument("--list", action="store_true", help="list every expected finding and every false one")
     ap.add_argument("--json", action="store_true", help="print JSON instead of text")
+    ap.add_argument("--v1-subset", action="store_true",
+                    help="check with the part of each pack today's v1 loader reads (measures the engine before SPEC 7)")
     args = ap.parse_args(argv)
-    scores = [score_project(p) for p in projects(args.names)]
+    scores = [score_project(p, args.v1_subset) for p in projects(args.names)]
     sys.stdout.write(as_json(scores) if args.json else render(scores, args.list))
     return 0
 
