@@ -264,6 +264,55 @@ def handler(case, users):
         counts[u.ip] += 1
     disclose({"ip": case.ip, "phone": list(counts.values())})
 ''',
+    # 8.6 DRF: the view's serializer_class through get_serializer()
+    "drf-get-serializer-invalid": '''
+from rest_framework import serializers, viewsets
+
+
+class FullUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        fields = ["ip", "email"]  # expect: MIN101
+
+
+class UserViewSet(viewsets.ModelViewSet):
+    serializer_class = FullUserSerializer
+
+    def answer(self, case, user):
+        disclose(self.get_serializer(user).data)
+''',
+    "drf-get-serializer-valid": '''
+from rest_framework import serializers, viewsets
+
+
+class IpSerializer(serializers.ModelSerializer):
+    class Meta:
+        fields = ["ip"]
+
+
+class BaseView(viewsets.GenericViewSet):
+    serializer_class = IpSerializer
+
+
+class UserViewSet(BaseView):
+    def answer(self, case, user):
+        disclose(self.get_serializer_class()(user).data)
+''',
+    # 8.6 SQLAlchemy: rows of a model are whole records, selected columns are fields
+    "sqlalchemy-select-invalid": '''
+from sqlalchemy import select
+
+
+def rows(session, case):
+    disclose(list(session.execute(select(User)).scalars().all()))  # expect: MIN102
+    disclose(list(session.execute(select(User.ip, User.email)).all()))  # expect: MIN101
+''',
+    "sqlalchemy-select-valid": '''
+from sqlalchemy import select
+
+
+def rows(session, case):
+    disclose(list(session.execute(select(User.ip, User.phone)).all()))
+''',
     "queryset-values-invalid": '''
 def handler(case, Subscriber):
     rows = Subscriber.objects.filter(pk=case.id)

@@ -20,6 +20,7 @@ import libcst as cst
 
 from minlint.analysis.dataflow import Def, bound_targets
 from minlint.analysis.evidence import Export, ExportKind, Through
+from minlint.analysis.frameworks import selected, selected_fields, view_serializer
 from minlint.analysis.resolve import Resolver
 from minlint.facts.cfg import ENTRY
 from minlint.facts.module import ClassFacts, Function
@@ -326,6 +327,12 @@ class Payloads:
             if "include" in keywords:
                 return self._named_or_whole(keywords.get("include"), call, ctx)
             return self._whole_or_built(func.value, call, ctx)
+        select = selected(call)
+        if select is not None:  # SQLAlchemy (SPEC 8.6): the columns selected, else rows of the model
+            columns = selected_fields(select)
+            if columns is not None:
+                return [self._item("field", n, node, ctx) for n, node in columns]
+            return [self._item("whole", f"a model instance from {code}", call, ctx)] if whole else []
         if last == "get_object_or_404" or (self._is_orm(call, ctx)):
             return [self._item("whole", f"a model instance from {code}", call, ctx)] if whole else []
 
@@ -624,7 +631,9 @@ class Payloads:
     def _serializer(self, expr: cst.BaseExpression, ctx: Ctx) -> ClassFacts | None:
         if isinstance(expr, cst.Call):
             target = self.a.callee(expr, ctx.fn)
-            return target if isinstance(target, ClassFacts) and "serializer" in target.kinds else None
+            if isinstance(target, ClassFacts) and "serializer" in target.kinds:
+                return target
+            return view_serializer(expr, ctx.fn, self.types)  # self.get_serializer(obj) in a DRF view
         if isinstance(expr, cst.Name):
             for d in self.defs(ctx.fn).reaching(expr.value, ctx.node):
                 if d.kind == "assign" and d.value is not None:
