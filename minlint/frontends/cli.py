@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from minlint import __version__
-from minlint.api import Options, configure
+from minlint.api import Options, Report, configure
+from minlint.core.errors import UsageError
 from minlint.policy.pack import PolicyError
 from minlint.project.config import Config, ConfigError
 
@@ -25,7 +26,8 @@ def _codes(value: str) -> list[str]:
 
 
 def _project_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                   help="files and folders to check, in their project (default: .)")
     p.add_argument("--policy", help="a pack name or a path to a pack (overrides [tool.minlint] policy)")
     p.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report")
     p.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
@@ -41,32 +43,62 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check files and folders (default: .)")
     _project_options(check)
-    check.add_argument("--format", default="text", choices=("text", "json", "sarif", "github"))
+    check.add_argument("--format", default="text", choices=("text", "json", "sarif", "github"),
+                       help="how to print the findings (default: text, path:line:col: CODE message)")
+    check.add_argument("--stdin-filename", metavar="FILE",
+                       help="with PATH -: check the text on stdin as the content of FILE, in FILE's project")
+    check.add_argument("--show-source", action="store_true",
+                       help="text format: print the offending line with a caret under each finding")
+    check.add_argument("--statistics", action="store_true",
+                       help="text format: print the count of findings per code instead of the findings")
+    check.add_argument("--quiet", "-q", action="store_true", help="print the findings only: no summary on stderr")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (see `minlint fix`)")
     check.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a diff, write nothing")
 
-    explain = sub.add_parser("explain", help="print the documentation of a rule code")
-    explain.add_argument("code")
+    explain = sub.add_parser("explain", help="print the documentation of rule codes")
+    explain.add_argument("codes", nargs="+", metavar="CODE", help="a rule code such as MIN101 (several: each page)")
+
+    sub.add_parser("rules", help="list the rule codes with what each reports")
 
     baseline = sub.add_parser("baseline", help="record today's findings so that only new ones fail")
     baseline_sub = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
     write = baseline_sub.add_parser("write", help="write the current findings to FILE")
-    write.add_argument("file", metavar="FILE")
+    write.add_argument("file", metavar="FILE", help="the baseline file to write (JSON)")
     _project_options(write)
 
-    sub.add_parser("lsp", help="run the language server on stdin/stdout")
+    lsp = sub.add_parser("lsp", help="run the language server on stdin/stdout")
+    # editors' LSP clients (vscode-languageclient, lspconfig, Helix) add --stdio
+    lsp.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (the default and only transport)")
 
     inventory = sub.add_parser("inventory", help="list every disclosure path, checked or not")
     _project_options(inventory)
-    inventory.add_argument("--format", default="md", choices=("md", "html", "json"))
+    inventory.add_argument("--format", default="md", choices=("md", "html", "json"),
+                           help="markdown, one self-contained HTML page, or JSON (default: md)")
     inventory.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+
+    discover = sub.add_parser("discover", help="list candidate disclosure paths a pack should name, and draft one")
+    _project_options(discover)
+    discover.add_argument("--format", default="text", choices=("text", "json"))
+    discover.add_argument("--write-pack", metavar="FILE", help="write a drafted v2 pack naming the candidates to FILE")
+    discover.add_argument("--top", type=int, default=0, metavar="K", help="list only the K best candidates")
 
     fix = sub.add_parser("fix", help="remove disallowed fields from disclosures (never touches checks)")
     _project_options(fix)
     fix.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
+    return p
+
+
+def _command_parser(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)parser of the command *args* ran: `baseline write`'s for it."""
+    for name in ("command", "baseline_command"):
+        actions = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = getattr(args, name, None)
+        if not actions or chosen is None:
+            break
+        p = actions[0].choices[chosen]
     return p
 
 
@@ -82,8 +114,7 @@ def _config(paths: Sequence[str], args: argparse.Namespace) -> Config:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from minlint.api import check_paths
-    from minlint.report import render, summary
+    from minlint.report import console, render, summary
 
     if args.fix:
         from minlint.fix.edits import command as fix_command
@@ -91,15 +122,40 @@ def _check(args: argparse.Namespace) -> int:
         status = fix_command(args, _config(args.paths, args))
         if args.diff or status == 2:
             return status
-    report = check_paths(args.paths, options(args))
+    report = _checked(args)
     findings = report.findings
-    out = render(findings, args.format, root=Path.cwd())
+    if args.format == "text" and args.statistics:
+        out = console.statistics(findings)
+    elif args.format == "text" and args.show_source:
+        out = console.with_source(findings, report.texts)
+    else:
+        out = render(findings, args.format, root=Path.cwd())
     if args.output:
         Path(args.output).write_text(out, encoding="utf-8")
     else:
         sys.stdout.write(out)
-    sys.stderr.write(summary(findings, report.files) + "\n")
+    if not args.quiet:
+        sys.stderr.write(summary(findings, report.files, report.baselined) + "\n")
+        if report.files == 0:
+            # an exclude or a wrong path that leaves nothing is not a pass
+            sys.stderr.write("minlint: warning: no Python files were checked\n")
     return 0 if args.exit_zero or not findings else 1
+
+
+def _checked(args: argparse.Namespace) -> Report:
+    """The report of `check`: the named paths, or stdin as --stdin-filename."""
+    from minlint.api import check_paths, check_text
+
+    if "-" not in args.paths:
+        if args.stdin_filename:
+            raise UsageError("--stdin-filename needs the path - (read the file from stdin)")
+        return check_paths(args.paths, options(args))
+    if args.paths != ["-"]:
+        raise UsageError("- (stdin) cannot be combined with other paths")
+    if args.fix:
+        raise UsageError("--fix cannot rewrite stdin; pipe the file through `minlint fix --diff` instead")
+    text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
+    return check_text(text, args.stdin_filename or "stdin.py", options(args))
 
 
 def _baseline_write(args: argparse.Namespace) -> int:
@@ -117,16 +173,44 @@ def _baseline_write(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from minlint.report.explain import explain
 
-    status, text = explain(args.code)
-    (sys.stdout if status == 0 else sys.stderr).write(text if text.endswith("\n") else text + "\n")
-    return status
+    pages: list[str] = []
+    for code in args.codes:
+        status, text = explain(code)
+        if status != 0:  # nothing printed for a list with a typo in it: the error is the output
+            sys.stderr.write(text if text.endswith("\n") else text + "\n")
+            return status
+        pages.append(text if text.endswith("\n") else text + "\n")
+    sys.stdout.write("\n".join(pages))
+    return 0
+
+
+def _rules() -> int:
+    from minlint.core.codes import CODES
+
+    width = max(len(c.name) for c in CODES.values())
+    for c in CODES.values():
+        sys.stdout.write(f"{c.code}  {c.name:<{width}}  {c.summary}\n")
+    sys.stdout.write("MIN206-MIN299  custom guard codes a policy pack declares ([[guards]] code)\n")
+    return 0
+
+
+def _lsp() -> int:
+    try:
+        from minlint.frontends.lsp import main as lsp_main
+    except ModuleNotFoundError as exc:
+        # pygls is a dependency; an environment that lost it gets the command that restores it
+        raise UsageError(f"the language server needs pygls ({exc}); install it with: "
+                         f"python -m pip install 'pygls>=2.0'") from None
+    return lsp_main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from minlint.core.errors import UsageError
-
     p = parser()
-    args = p.parse_args(argv)
+    args, extra = p.parse_known_args(argv)
+    if extra:
+        # argparse would blame the top-level parser and show its usage; the
+        # user typed `minlint check --frobnicate` and wants check's options
+        _command_parser(p, args).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         p.print_help(sys.stderr)
         return 2
@@ -135,16 +219,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "rules":
+            return _rules()
         if args.command == "baseline":
             return _baseline_write(args)
         if args.command == "lsp":
-            from minlint.frontends.lsp import main as lsp_main
-
-            return lsp_main()
+            return _lsp()
         if args.command == "inventory":
             from minlint.inventory import command as inventory_command
 
             return inventory_command(args, _config(args.paths, args))
+        if args.command == "discover":
+            from minlint.discover import command as discover_command
+
+            return discover_command(args, _config(args.paths, args))
         if args.command == "fix":
             from minlint.fix.edits import command as fix_command
 
