@@ -40,14 +40,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def summary(findings: Sequence[Finding], files_checked: int) -> str:
+def summary(findings: Sequence[Finding], files_checked: int, baselined: int = 0) -> str:
     """The one-line stderr summary (no trailing newline).
 
-    ``minlint: 3 findings (MIN101 ×2, MIN301) in 12 files``
+    ``minlint: 3 findings (MIN101 ×2, MIN301) in 12 files; 2 more hidden by the baseline``
     """
     files = _plural(files_checked, "file")
+    # a baseline that hides findings is debt a reader of the summary should see
+    hidden = f"; {baselined} more hidden by the baseline" if baselined else ""
     if not findings:
-        return f"minlint: no findings in {files}"
+        return f"minlint: no findings in {files}{hidden}"
     counts = Counter(f.code for f in findings)
     per_code = ", ".join(code if n == 1 else f"{code} ×{n}" for code, n in sorted(counts.items()))
-    return f"minlint: {_plural(len(findings), 'finding')} ({per_code}) in {files}"
+    return f"minlint: {_plural(len(findings), 'finding')} ({per_code}) in {files}{hidden}"
