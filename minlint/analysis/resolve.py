@@ -14,6 +14,7 @@ import re
 import libcst as cst
 
 from minlint.analysis.dataflow import Defs, reaching_definitions
+from minlint.analysis.types import Types
 from minlint.analysis.vocab import Vocabulary, calls_in
 from minlint.facts.cfg import CFG, ENTRY, EXIT
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
@@ -27,6 +28,7 @@ class Resolver:
         self.project = project
         self.policy = policy
         self.vocab = Vocabulary(policy)
+        self.types = Types(self)
         self._never_returns: dict[int, bool] = {}
         self._keep: list[Function] = []
         self._cfgs: dict[int, tuple[Function, CFG]] = {}

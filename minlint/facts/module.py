@@ -146,6 +146,9 @@ class ModuleFacts:
         self._indexed: set[int] = set()  # ids of the parts in _chunk_of
         self.module_function: Function | None = Function("<module>", self, None)
         self._line_starts: list[int] | None = None  # offset of each line, for source_line
+        # one string per line for every finding on it: n findings on one long
+        # line held n copies of it (quadratic memory, issue 15)
+        self._stripped: dict[int, str] = {}
         self.parsed_chars = 0  # characters of the parts parsed so far
         self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
         # told each part asked about that libcst cannot parse (each time it is asked about)
@@ -306,6 +309,13 @@ class ModuleFacts:
         start = self._line_starts[line - 1]
         end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
         return self.text[start:end].rstrip("\r\n")
+
+    def stripped_line(self, line: int) -> str:
+        """``source_line(line).strip()``, the same string object for every caller."""
+        out = self._stripped.get(line)
+        if out is None:
+            out = self._stripped[line] = self.source_line(line).strip()
+        return out
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions.start(node)[0]

@@ -79,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
                            help="markdown, one self-contained HTML page, or JSON (default: md)")
     inventory.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
 
+    discover = sub.add_parser("discover", help="list candidate disclosure paths a pack should name, and draft one")
+    _project_options(discover)
+    discover.add_argument("--format", default="text", choices=("text", "json"))
+    discover.add_argument("--write-pack", metavar="FILE", help="write a drafted v2 pack naming the candidates to FILE")
+    discover.add_argument("--top", type=int, default=0, metavar="K", help="list only the K best candidates")
+
     fix = sub.add_parser("fix", help="remove disallowed fields from disclosures (never touches checks)")
     _project_options(fix)
     fix.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
@@ -223,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from minlint.inventory import command as inventory_command
 
             return inventory_command(args, _config(args.paths, args))
+        if args.command == "discover":
+            from minlint.discover import command as discover_command
+
+            return discover_command(args, _config(args.paths, args))
         if args.command == "fix":
             from minlint.fix.edits import command as fix_command
 

@@ -88,7 +88,11 @@ class PolicyError(InputError):
 # ---------------------------------------------------------------------------
 # Field names
 
-_ACRONYM_BEFORE_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])(?![0-9])")
+# The place between an acronym and the capitalised word after it ("IP|Address"),
+# found by lookarounds alone: constant work per position. The capturing form
+# ``([A-Z]+)([A-Z][a-z])`` made the same cuts but retried the whole run of
+# capitals from every position in it, quadratic on an all-capital name (issue 15).
+_ACRONYM_BEFORE_WORD = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z](?![0-9]))")
 _LOWER_BEFORE_UPPER = re.compile(r"([a-z0-9])([A-Z])(?![0-9])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
@@ -97,7 +101,7 @@ def normalise_field(name: str) -> str:
     """camelCase -> snake_case, lower case, leading underscores dropped: 'lastIP'->'last_ip', '_Phone'->'phone', 'IPAddress'->'ip_address', 'phoneNumber'->'phone_number'."""
     # The (?![0-9]) lookaheads keep version suffixes whole: "IPv6" -> "ipv6" and
     # "clientIpV4" -> "client_ipv4", which is how the default patterns spell them.
-    text = _ACRONYM_BEFORE_WORD.sub(r"\1_\2", name.strip())
+    text = _ACRONYM_BEFORE_WORD.sub("_", name.strip())
     text = _LOWER_BEFORE_UPPER.sub(r"\1_\2", text)
     # Dict keys and headers also come as "phone-number" or "Phone Number".
     text = _SEPARATORS.sub("_", text)

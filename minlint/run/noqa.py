@@ -200,14 +200,13 @@ def _governing(sups: Iterable[Suppression]) -> dict[int, Suppression]:
     return out
 
 
-def _source_line(text: str, line: int) -> str:
-    lines = text.split("\n")
+def _source_line(lines: Sequence[str], line: int) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def _min901(
     sup: Suppression,
-    text: str,
+    lines: Sequence[str],  # the text's lines, split once per file, not once per comment
     path: str,
     function_of: Callable[[int], str | None] | None,
     suppressed_codes: Collection[str] = (),
@@ -228,7 +227,7 @@ def _min901(
         end_line=sup.line,
         end_column=sup.end_column,
         function=function_of(sup.line) if function_of is not None else None,
-        source_line=_source_line(text, sup.line),
+        source_line=_source_line(lines, sup.line),
     )
 
 
@@ -268,8 +267,9 @@ def partition(
         suppressed.append((finding, sup))
         if finding.code.startswith("MIN"):
             hidden_min.setdefault(sup, set()).add(finding.code)
+    lines = text.split("\n")
     extra = [
-        _min901(sup, text, path, function_of, hidden_min.get(sup, ()))
+        _min901(sup, lines, path, function_of, hidden_min.get(sup, ()))
         for sup in sups
         if _needs_reason(sup, sup in hidden_min)
     ]
@@ -313,8 +313,9 @@ def unreasoned(
         codes = lines_with_min_findings[number] if isinstance(lines_with_min_findings, Mapping) else ()
         # Same test as `apply`: only codes the comment really hides count.
         hidden_min.setdefault(sup, set()).update(c for c in codes if sup.matches(c))
+    lines = text.split("\n")
     return [
-        _min901(sup, text, path, function_of, hidden_min.get(sup, ()))
+        _min901(sup, lines, path, function_of, hidden_min.get(sup, ()))
         for sup in sups
         if _needs_reason(sup, sup in hidden_min)
     ]
