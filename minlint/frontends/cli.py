@@ -81,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
 
     discover = sub.add_parser("discover", help="list candidate disclosure paths a pack should name, and draft one")
     _project_options(discover)
-    discover.add_argument("--format", default="text", choices=("text", "json"))
+    discover.add_argument("--format", default="text", choices=("text", "json"), help="text or JSON (default: text)")
     discover.add_argument("--write-pack", metavar="FILE", help="write a drafted v2 pack naming the candidates to FILE")
     discover.add_argument("--top", type=int, default=0, metavar="K", help="list only the K best candidates")
 
