@@ -129,7 +129,11 @@ def _check(args: argparse.Namespace) -> int:
     elif args.format == "text" and args.show_source:
         out = console.with_source(findings, report.texts)
     else:
-        out = render(findings, args.format, root=Path.cwd())
+        # SARIF URIs are relative to the project root (%SRCROOT%), wherever minlint ran
+        titles = {g.code: g.title for g in report.policy.guards if g.code}
+        # (GitHub annotations stay relative to where minlint ran: the workflow's checkout)
+        root = report.config.root if args.format == "sarif" else Path.cwd()
+        out = render(findings, args.format, root=root, titles=titles)
     if args.output:
         Path(args.output).write_text(out, encoding="utf-8")
     else:
