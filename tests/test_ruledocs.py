@@ -91,7 +91,9 @@ def test_examples_trigger_their_code_and_fixes_are_clean(
         folder.mkdir()
         (folder / "handler.py").write_text(blocks(ruledocs.section(code, title))[0], encoding="utf-8")
         # Pin the project root and the pack, whatever lies above tmp_path.
-        (folder / "pyproject.toml").write_text('[tool.minlint]\npolicy = "telegram-2018"\n', encoding="utf-8")
+        # MIN200 exists only under a tiered pack (SPEC 9); its page uses the shipped us-sca-2703
+        pack = "us-sca-2703" if code == "MIN200" else "telegram-2018"
+        (folder / "pyproject.toml").write_text(f'[tool.minlint]\npolicy = "{pack}"\n', encoding="utf-8")
         monkeypatch.chdir(folder)
         config = find_config(folder)
         result = engine.check(["."], config, config.load_policy())
