@@ -49,6 +49,12 @@ class Connections:
 def handler(user):
     disclose({"ip": user.email.lower()})  # expect: MIN101
 ''',
+    # ... also on self, deeper than the object's own attribute
+    "receiver-self-data-invalid": '''
+class Handler:
+    def answer(self):
+        disclose(self.user.email.lower())  # expect: MIN101
+''',
     # 8.1 a class-level annotation and `return C(...)` in a factory
     "typed-attribute-invalid": '''
 class Store:
