@@ -94,7 +94,8 @@ def test_text_lines_in_given_order() -> None:
 def test_text_empty_and_one_line_per_finding() -> None:
     assert render([], "text") == ""
     out = render([finding(message="first\nsecond")], "text")
-    assert out == "app/handlers.py:10:9: MIN101 first second\n"
+    # one line, and the newline visible as its escape (issue 15: control characters are escaped)
+    assert out == "app/handlers.py:10:9: MIN101 first\\nsecond\n"
 
 
 # --- json -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Literal
 
 import libcst as cst
 
+from minlint.analysis.bodies import body_runs
 from minlint.analysis.evidence import HOLDS, Requirement, Site, SiteKind, Verdict, WeakCheck, unique
 from minlint.analysis.resolve import Resolver
 from minlint.analysis.vocab import calls_in
@@ -93,14 +94,16 @@ class Flow:
             if node.kind == "stmt" and node.stmt is not None:
                 checked_call = statement_call(node.stmt)
                 if checked_call is not None:
-                    self._statement_guards(ff, node.id, checked_call)
+                    self._statement_guards(ff, node.id, checked_call, node.stmt)
             elif node.kind in ("test", "assert") and node.stmt is not None:
                 self._test_guards(ff, node.id, node.stmt, node.kind == "assert")  # type: ignore[arg-type]
         return ff
 
-    def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call) -> None:
+    def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call, stmt: cst.CSTNode) -> None:
         helper = self.r.callee(call, ff.fn)
-        guards = self.vocab.guard_calls(call, ff.fn)
+        if isinstance(helper, Function) and not body_runs(helper, stmt):
+            return  # a generator not iterated, a coroutine not awaited: the checks inside have not run
+        guards = [] if self.r.shadowed(call, ff.fn) else self.vocab.guard_calls(call, ff.fn)
         # a check defined in the checked code that can never fail checks nothing
         # (asked only of guard calls: it builds the helper's flow)
         if guards and not (isinstance(helper, Function) and not self.can_fail(helper)):

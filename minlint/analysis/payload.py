@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from minlint.analysis.accessors import Access, accessor
 from minlint.analysis.dataflow import Def, bound_targets
 from minlint.analysis.evidence import Export, ExportKind, Through
 from minlint.analysis.frameworks import selected, selected_fields, view_serializer
@@ -31,6 +32,11 @@ from minlint.policy.pack import normalise_field
 
 WHOLE_METHODS = {"dict", "model_dump", "to_dict", "_asdict", "as_dict", "asdict", "to_json_dict", "model_dump_json", "json"}
 ASDICT_FUNCS = {"asdict", "astuple", "model_to_dict", "to_dict"}
+# A copy of the whole record with some fields replaced: whole unless built here (qualified names only:
+# `s.replace(".", "-")` is str's)
+REPLACE_FUNCS = {"dataclasses.replace", "copy.replace"}
+# PEP 750 template strings (Python 3.14); libcst parses them from 1.8 on
+TEMPLATED = getattr(cst, "TemplatedString", None)
 ORM_METHODS = {"get", "filter", "first", "last", "all", "exclude", "get_or_create", "latest", "earliest", "one",
                "one_or_none", "scalar", "scalars", "select_related", "prefetch_related", "only", "defer"}
 
@@ -84,7 +90,7 @@ class Payloads:
             # what a lambda hands over is its body; its parameters are unknown
             env = {**ctx.env, **{p.name.value: () for p in all_params(expr.params)}}
             return self.exported(expr.body, Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through), whole)
-        if isinstance(expr, cst.FormattedString):
+        if isinstance(expr, cst.FormattedString) or (TEMPLATED is not None and isinstance(expr, TEMPLATED)):
             return self._all(_formatted_expressions(expr), ctx, True)
         if isinstance(expr, cst.Name):
             return self._name(expr, ctx, whole)
@@ -292,6 +298,9 @@ class Payloads:
             if not args:
                 return [self._item("dynamic", f"{last}()", call, ctx)]
             return [self._item("whole", code, call, ctx)]
+        access = accessor(call, ctx.fn.module.imports)
+        if access is not None:  # operator.attrgetter("email")(u), object.__getattribute__(u, "email"), ...
+            return self._access(access, call, ctx)
         if last == "getattr" and isinstance(func, cst.Name) and len(positional) >= 2:
             found = self.constant_keys(positional[1], ctx)
             if found is not None:
@@ -317,9 +326,9 @@ class Payloads:
             return [self._item("whole", code, call, ctx)]
         if last == "serialize" and any(n.endswith("serializers.serialize") or n == "serialize" for n in names):
             return self._named_or_whole(keywords.get("fields"), call, ctx)
-        if (isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and self._is_module(func.value, ctx))) and (
+        if ((isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and self._is_module(func.value, ctx))) and (
             last in ASDICT_FUNCS and positional
-        ):
+        )) or (positional and any(n in REPLACE_FUNCS for n in names)):
             if "fields" in keywords:
                 return self._named_or_whole(keywords.get("fields"), call, ctx)
             return self._whole_or_built(positional[0], call, ctx)
@@ -359,6 +368,8 @@ class Payloads:
             out.extend(self.exported(func.value, ctx, whole))
         elif isinstance(func, cst.Attribute) and last == "format":
             pass  # "...".format(...): the arguments below
+        elif isinstance(func, (cst.Call, cst.Subscript)):
+            out.extend(self.exported(func, ctx, whole))  # partial(str, user.dob)(): the callee carries data too
         # map(lambda u: u.email, users): the lambda says what is taken from users
         consumed = any(isinstance(a.value, cst.Lambda) for a in args)
         for a in args:
@@ -376,6 +387,21 @@ class Payloads:
                 name.partition(".")[0] in self.a.vocab.scopes.local_names(ctx.fn)):
             return False
         return _is_module(expr, ctx)
+
+    def _access(self, access: Access, call: cst.Call, ctx: Ctx) -> list[Export]:
+        """A standard-library read of constant names: those fields; of a name known only at run time: MIN103."""
+        out: list[Export] = []
+        for key in access.keys:
+            found = self.constant_keys(key, ctx)
+            if found is None:
+                return [self._item("dynamic", f"{self._code(call, ctx)} with a name known only at run time",
+                                   call, ctx)]
+            for name in found:
+                field = name.rsplit(".", 1)[-1] if access.dotted else name
+                out.append(self._item("field", field, call, ctx))
+                if access.obj is not None and field == name:
+                    out.extend(self._written_under(access.obj, name, ctx))
+        return out
 
     def _constant(self, value: cst.BaseExpression, ctx: Ctx) -> bool:
         """A module constant or an attribute of an imported module or class."""
@@ -525,8 +551,13 @@ class Payloads:
         inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through)
         if isinstance(expr, cst.DictComp):
             names = self.constant_keys(expr.key, inner)
+            # {u.ip: u.phone for u in users}: keys computed from data are that data; a bare loop variable
+            # (`{name: getattr(u, name) for name in fields}`) is a field name known only at run time
+            keys = self.exported(expr.key, inner, False) if names is None and not isinstance(expr.key, cst.Name) else []
             if names is not None:
                 out.extend(self._item("field", n, expr.key, ctx) for n in names)
+            elif keys:
+                out.extend(keys)
             else:
                 out.append(self._item("dynamic", f"the key {self._code(expr.key, ctx)} known only at run time",
                                       expr.key, ctx))
@@ -539,6 +570,9 @@ class Payloads:
     def _whole_or_built(self, obj: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Export]:
         """``asdict(x)``: the keywords of the constructor call that built x, else the whole record."""
         built = self._built_by(obj, ctx)
+        if built is None and isinstance(obj, cst.Call) and obj.args and all(a.keyword is not None for a in obj.args) \
+                and self.a.callee(obj, ctx.fn) is None:
+            built = obj, ctx  # Export(ip=..., phone=...)._asdict() of a namedtuple: the keywords are its fields
         if built is not None:
             built_call, built_ctx = built
             return self._keywords_as_fields(built_call.args, built_ctx) + self._construct_positional(built_call, built_ctx)
@@ -667,16 +701,16 @@ def _yields(expr: cst.CSTNode) -> list[cst.Yield]:
     return out
 
 
-def _formatted_expressions(fstring: cst.FormattedString) -> list[cst.BaseExpression]:
-    """The expressions of an f-string, those in format specs included."""
+def _formatted_expressions(fstring: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The expressions of an f-string or a t-string, those in format specs included."""
     out: list[cst.BaseExpression] = []
-    stack = list(fstring.parts)
+    stack: list[cst.CSTNode] = list(getattr(fstring, "parts", ()))
     while stack:
         part = stack.pop()
-        if isinstance(part, cst.FormattedStringExpression):
-            out.append(part.expression)
-            if part.format_spec:
-                stack.extend(part.format_spec)
+        expression = getattr(part, "expression", None)  # FormattedStringExpression, TemplatedStringExpression
+        if isinstance(expression, cst.BaseExpression):
+            out.append(expression)
+            stack.extend(getattr(part, "format_spec", None) or ())
     return out
 
 

@@ -42,7 +42,6 @@ _WORTH_PARSING = re.compile(
     r"writerows?|basic_publish|send_task|apply_async|publish|produce|mailer|send_message)\b"
 )
 _MAX_CALLERS = 8
-_MAX_DEFINING = 3  # files defining a method name, past which `self.svc.name()` is not followed
 # a test module's client.post(...) is no channel and its functions are no handlers (and SPEC 8.7: not callers)
 _TEST_PART = re.compile(r"tests?|testing")
 _TEST_FILE = re.compile(r"(test_.*|.*_tests?|conftest)\.py")
@@ -97,12 +96,7 @@ class _Project:
             return hit
         found: list[cst.FunctionDef] = []
         pattern = re.compile(rf"\bdef {re.escape(name)}\(")
-        defining = [f for f in self.files if pattern.search(self.texts.get(f.path, ""))]
-        if len(defining) > _MAX_DEFINING:
-            # a name defined all over (get, run, handle): no one answer, and parsing them all is the cost
-            self._methods[name] = found
-            return found
-        for f in defining:
+        for f in (f for f in self.files if pattern.search(self.texts.get(f.path, ""))):
             module = self.module(f)
             if module is None:
                 continue

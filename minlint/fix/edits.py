@@ -45,6 +45,7 @@ from minlint.analysis.evidence import Evidence, Export
 from minlint.analysis.vocab import calls_in
 from minlint.api import Options, check_files
 from minlint.checks import Raw
+from minlint.core.escape import printable
 from minlint.core.files import write_atomic
 from minlint.core.findings import Finding
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
@@ -101,7 +102,7 @@ class Note:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code} not fixed: {self.reason}"
+        return printable(f"{self.path}:{self.line}:{self.column}: {self.code} not fixed: {self.reason}")
 
 
 @dataclass
@@ -152,6 +153,14 @@ def _write(source: _Source, new_text: str) -> str | None:
     except UnicodeError:
         return f"{display}: the fixed text cannot be written as {source.encoding}; not written"
     real = Path(os.path.realpath(source.file.path))  # a symlink stays a symlink
+    try:
+        writable = bool(real.stat().st_mode & 0o222) and os.access(real, os.W_OK)
+    except OSError as exc:
+        return f"{display}: cannot write: {exc.strerror or exc}"
+    if not writable:
+        # replacing the file would succeed in a writable folder (and always
+        # for root), but a read-only file is one its owner said not to change
+        return f"{display}: cannot write: the file is read-only; not written"
 
     class Changed(Exception):
         pass
@@ -1125,7 +1134,7 @@ def command(args: argparse.Namespace, config: Config) -> int:
     for note in result.notes:
         sys.stderr.write(f"{note}\n")
     for error in result.errors:
-        sys.stderr.write(f"minlint: error: {error}\n")
+        sys.stderr.write(f"minlint: error: {printable(error)}\n")
     total = sum(result.fixes.values())
     files = len(result.fixes)
     if total:
