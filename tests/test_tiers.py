@@ -99,3 +99,18 @@ def test_instrument_checks_are_not_reported_by_their_own_code(tmp_path: Path) ->
             hand_over({"messages": u.messages})
         """
     assert run_case(tmp_path, source, ("MIN1", "MIN2"), policy=BASE) == {(3, "MIN200")}
+
+
+def test_inventory_shows_the_instrument_per_path() -> None:
+    out = minlint("inventory", "--no-cache", "--format", "json", ".", cwd=PROJECTS / "us")
+    inv = json.loads(out.stdout)
+    answer = next(d for d in inv["disclosures"] if d.get("function") == "answer")
+    got = {(f["name"], tuple(map(tuple, f["instruments"]))) for f in answer["fields"] if f.get("instruments")}
+    assert ("messages", (("warrant",),)) in got and ("ip_log", (("d_order",),)) in got
+    assert ("name", (("subpoena",),)) in got
+
+
+def test_untiered_inventory_has_no_instruments(tmp_path: Path) -> None:
+    (tmp_path / "case.py").write_text('def hand(u):\n    disclose({"email": u.email})\n', encoding="utf-8")
+    inv = json.loads(minlint("inventory", "--no-cache", "--format", "json", str(tmp_path)).stdout)
+    assert inv["disclosures"] and all("instruments" not in f for d in inv["disclosures"] for f in d["fields"])

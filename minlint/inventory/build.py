@@ -90,14 +90,16 @@ class _Collector:
         chains, truncated = analysis.chains(d)
         fields: dict[tuple[str, str, str], ExportedField] = {}
         others: dict[tuple[str, str, str, str], OtherExport] = {}
-        for x in e.exports:
+        for i, x in enumerate(e.exports):
             item = x.item
             where = f"{item.module.display}:{item.module.line_of(item.node)}"
             via = _text(item.via)
             if item.kind == "field":
                 fields.setdefault((item.name, where, via), ExportedField(
                     item.name, x.normalised, x.category, self.policy.fides_of(x.category) if x.category else None,
-                    x.status == "allowed", x.status == "context", where, via))
+                    x.status == "allowed", x.status == "context", where, via,
+                    sorted(list(p) for p in e.instruments.through[i])
+                    if e.instruments is not None and x.status == "disallowed" else None))
             else:
                 others.setdefault((item.kind, item.name, where, via),
                                   OtherExport(item.kind, EXPORT_CODES[item.kind], item.name, where, via))

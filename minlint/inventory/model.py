@@ -40,6 +40,9 @@ class ExportedField:
     context: bool  # request metadata (fields.context): not user data
     where: str  # path:line
     via: str  # the helper or call site it came through, or ""
+    # a tiered pack (SPEC 9), a field outside fields.allowed: per class of paths
+    # through its origin, the tiers that hold there ([] = none); None otherwise
+    instruments: list[list[str]] | None = None
 
 
 @dataclass
@@ -196,6 +199,11 @@ class Inventory:
     unreadable: list[Unreadable] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for d in out.get("disclosures", ()):
+            for f in d.get("fields", ()):
+                if f.get("instruments") is None:
+                    f.pop("instruments", None)  # untiered packs: the output stays as it was
+        return out
 
 
