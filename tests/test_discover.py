@@ -238,3 +238,29 @@ def test_cli_missing_path_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capt
     assert main(["discover", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file or directory" in err
+
+
+def test_export_through_self_method_defined_in_many_modules(make_tree: MakeTree) -> None:
+    """pretalx's CSVExporterMixin.render writes self.get_data(), which each of many exporters defines."""
+    files: dict[str, str] = {
+        "ex/__init__.py": "",
+        "ex/base.py": """
+            import csv
+
+            class CSVExporterMixin:
+                def render(self):
+                    fieldnames, data = self.get_data()
+                    writer = csv.DictWriter(self.out, fieldnames=fieldnames)
+                    writer.writerows(data)
+        """,
+    }
+    for i in range(5):
+        files[f"ex/e{i}.py"] = f"""
+            class Exporter{i}:
+                def get_data(self):
+                    return ["x"], [{{"email{i}": s.email}} for s in self.speakers]
+        """
+    found = by_target(run(make_tree(files)))
+    render = found["ex.base.CSVExporterMixin.render"]
+    assert render.kind == "channel" and render.framework == "export"
+    assert "email" in render.fields

@@ -6,7 +6,7 @@ decides: precision here is about ranking, not about findings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -49,31 +49,42 @@ class Seen:
 Methods = Callable[[str], list[cst.FunctionDef]]
 
 
-class _Collector(cst.CSTVisitor):
+def walk(node: cst.CSTNode, *, into_defs: bool = False) -> Iterator[cst.CSTNode]:
+    """Every node under *node* (itself first), without libcst's visitor, which
+    rebuilds every node it leaves; nested ``def`` and ``class`` bodies are
+    skipped unless *into_defs* (they are functions of their own)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if current is not node and not into_defs and isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(reversed(current.children))
+
+
+class _Collector:
     """Assignments and writes of every local name in a function body (not in nested defs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fn: cst.FunctionDef) -> None:
         self.assigned: dict[str, list[cst.BaseExpression]] = {}
         self.written: dict[str, list[tuple[str | None, cst.BaseExpression]]] = {}
         self.returns: list[cst.BaseExpression] = []
-        self._depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._depth += 1
-        return self._depth == 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._depth -= 1
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
-            self.returns.append(node.value)
+        for node in walk(fn.body):
+            if isinstance(node, cst.Return):
+                if node.value is not None:
+                    self.returns.append(node.value)
+            elif isinstance(node, cst.Assign):
+                for t in node.targets:
+                    self._target(t.target, node.value)
+            elif isinstance(node, cst.AnnAssign):
+                if node.value is not None:
+                    self._target(node.target, node.value)
+            elif isinstance(node, cst.AugAssign):
+                self._target(node.target, node.value)
+            elif isinstance(node, (cst.For, cst.CompFor)):
+                self._target(node.target, node.iter)
+            elif isinstance(node, cst.Call):
+                self._call(node)
 
     def _target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -91,24 +102,7 @@ class _Collector(cst.CSTVisitor):
             if root is not None and root not in _RECEIVERS:
                 self.written.setdefault(root, []).append((target.attr.value, value))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for t in node.targets:
-            self._target(t.target, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._target(node.target, node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target, node.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._target(node.target, node.iter)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._target(node.target, node.iter)
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def _call(self, node: cst.Call) -> None:
         # p.update(...), p.setdefault("k", v), p.append(v), setattr(p, "k", v)
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("update", "setdefault", "append", "extend"):
@@ -126,6 +120,26 @@ class _Collector(cst.CSTVisitor):
             root = _root_name(node.args[0].value)
             if root is not None:
                 self.written.setdefault(root, []).append((string_value(node.args[1].value), node.args[2].value))
+
+
+# what one function's body says, read once per run (functions are asked about many times)
+_COLLECTED: dict[int, tuple[cst.FunctionDef, _Collector]] = {}
+_RETURNED: dict[int, tuple[cst.FunctionDef, Seen]] = {}
+
+
+def _collected(fn: cst.FunctionDef) -> _Collector:
+    hit = _COLLECTED.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    c = _Collector(fn)
+    _COLLECTED[id(fn)] = (fn, c)
+    return c
+
+
+def forget() -> None:
+    """Drop the per-run memo (the nodes it keeps alive)."""
+    _COLLECTED.clear()
+    _RETURNED.clear()
 
 
 def _root_name(expr: cst.BaseExpression) -> str | None:
@@ -148,9 +162,7 @@ class FunctionFlow:
         self.methods = methods
         self.depth = depth
         self.params = frozenset(p.name.value for p in all_params(fn.params))
-        c = _Collector()
-        fn.visit(c)
-        self.collected = c
+        self.collected = _collected(fn)
 
     def returned(self) -> Seen:
         seen = Seen()
@@ -226,7 +238,11 @@ class FunctionFlow:
         if name is None or self.methods is None or self.depth >= 1:
             return
         for fn in self.methods(name)[:4]:
-            sub = FunctionFlow(fn, self.methods, self.depth + 1).returned()
+            hit = _RETURNED.get(id(fn))
+            if hit is None or hit[0] is not fn:
+                hit = (fn, FunctionFlow(fn, self.methods, self.depth + 1).returned())
+                _RETURNED[id(fn)] = hit
+            sub = Seen(set(hit[1].fields), hit[1].record, set(), list(hit[1].why))
             if sub.fields or sub.record:
                 seen.why.append(f"{name}() returns {', '.join(sorted(sub.fields)[:6]) or 'a record'}")
             sub.params = set()

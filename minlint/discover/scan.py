@@ -14,7 +14,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from minlint.discover.flow import FunctionFlow, Seen, call_args
+from minlint.discover.flow import FunctionFlow, Seen, call_args, forget, walk
 from minlint.discover.model import Candidate, Framework, Kind
 from minlint.discover.vocab import (
     ANSWERING,
@@ -36,7 +36,8 @@ from minlint.project.index import SourceFile, module_name
 _WORTH_PARSING = re.compile(
     r"\b(on|render)_(GET|POST|PUT|PATCH|DELETE)\b|view_config|api_view|APIView|ViewSet|\bView\b|MethodView|"
     r"@\w+\.(route|get|post|put|patch|delete|api_route)\(|"
-    r"\b(requests|httpx|urlopen|send_mail|send_mass_mail|sendmail|EmailMessage|EmailMultiAlternatives|"
+    r"\brequests\.(post|put|patch|get|request)\b|from requests import|"
+    r"\b(httpx|urlopen|send_mail|send_mass_mail|sendmail|EmailMessage|EmailMultiAlternatives|"
     r"post_json_get_json|put_json|post_json|post_urlencoded_get_json|put_object|upload_file|upload_fileobj|"
     r"writerows?|basic_publish|send_task|apply_async|publish|produce|mailer|send_message)\b"
 )
@@ -95,9 +96,7 @@ class _Project:
             return hit
         found: list[cst.FunctionDef] = []
         pattern = re.compile(rf"\bdef {re.escape(name)}\(")
-        for f in self.files:
-            if not pattern.search(self.texts.get(f.path, "")):
-                continue
+        for f in (f for f in self.files if pattern.search(self.texts.get(f.path, ""))):
             module = self.module(f)
             if module is None:
                 continue
@@ -140,14 +139,8 @@ class _Project:
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
-    out: list[cst.Call] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            out.append(call)
-
-    node.visit(V())
-    return out
+    """The calls under *node*, not those of nested definitions (they are functions of their own)."""
+    return [n for n in walk(node) if isinstance(n, cst.Call)]
 
 
 def _base_names(cls: ClassFacts) -> list[str]:
@@ -214,7 +207,7 @@ def _rank(seen: Seen, kind: Kind) -> tuple[tuple[str, ...], tuple[tuple[str, str
     personal = sorted((f, k) for f in seen.fields if (k := personal_kind(f)) is not None)
     others = sorted(f for f in seen.fields if personal_kind(f) is None)
     ordered = tuple([f for f, _ in personal] + others)
-    score = 3.0 * len(personal) + 0.5 * min(len(others), 6) + (4.0 if seen.record else 0.0)
+    score = 3.0 * len(personal) + 0.5 * min(len(others), 6) + (8.0 if seen.record else 0.0)
     if kind == "view":
         score += 1.0  # a whole endpoint the framework answers for
     return ordered, tuple(personal), score
@@ -281,6 +274,7 @@ def discover(files: Sequence[SourceFile], root: Path) -> list[Candidate]:
         if module is None:
             continue
         out.extend(_module_candidates(module, project))
+    forget()
     out.sort(key=lambda c: (-c.score, c.path, c.line, c.qualname))
     return out
 

@@ -50,6 +50,7 @@ from minlint.core.files import write_atomic
 from minlint.core.findings import Finding
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
 from minlint.facts.names import all_params, dotted, last_name
+from minlint.fix.imports import drop_unused
 from minlint.policy.pack import Policy, normalise_field
 from minlint.project.collect import collect
 from minlint.project.config import Config
@@ -585,6 +586,12 @@ class _Planner:
         target = self.a.callee(call, fn)
         if isinstance(target, ClassFacts):
             return target
+        # `user = users.by_id(x)` where `def by_id(self, ...) -> User`: the
+        # method's return annotation (or what it returns) names the record
+        # class, as the analysis types receivers (SPEC 8.1)
+        typed = self.a.resolver.types.class_of(call, fn)
+        if typed is not None:
+            return typed
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in PYDANTIC_CONSTRUCTORS:
             owner = self.a.project.resolve(func.value, fn) if dotted(func.value) else None
@@ -1074,7 +1081,7 @@ def fix_paths(paths: Sequence[str], config: Config, *, write: bool = True) -> Fi
     plans = {d: p for d, p in plans.items() if d in by_display and (p.remove or p.statements or p.replace)}
     new_texts: dict[str, str] = {}
     for display, plan in plans.items():
-        new = plan.module.tree.visit(_Editor(plan)).code
+        new = drop_unused(by_display[display].text, plan.module.tree.visit(_Editor(plan)).code)
         if new != by_display[display].text:
             new_texts[display] = new
     # a file whose fixes do not check out is dropped and the rest checked

@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
     discover = sub.add_parser("discover", help="list candidate disclosure paths a pack should name, and draft one")
     _project_options(discover)
-    discover.add_argument("--format", default="text", choices=("text", "json"))
+    discover.add_argument("--format", default="text", choices=("text", "json"), help="text or JSON (default: text)")
     discover.add_argument("--write-pack", metavar="FILE", help="write a drafted v2 pack naming the candidates to FILE")
     discover.add_argument("--top", type=int, default=0, metavar="K", help="list only the K best candidates")
 
@@ -141,7 +141,11 @@ def _check(args: argparse.Namespace) -> int:
     elif args.format == "text" and args.show_source:
         out = console.with_source(findings, report.texts)
     else:
-        out = render(findings, args.format, root=Path.cwd())
+        # SARIF URIs are relative to the project root (%SRCROOT%), wherever minlint ran
+        titles = {g.code: g.title for g in report.policy.guards if g.code}
+        # (GitHub annotations stay relative to where minlint ran: the workflow's checkout)
+        root = report.config.root if args.format == "sarif" else Path.cwd()
+        out = render(findings, args.format, root=root, titles=titles)
     if args.output:
         write_output(args.output, out)
     else:

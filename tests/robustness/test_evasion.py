@@ -41,6 +41,7 @@ from pathlib import Path
 if __name__ == "__main__":  # run as a script to regenerate docs/evasion.md
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import libcst
 import pytest
 
 if sys.version_info >= (3, 11):
@@ -70,6 +71,8 @@ class Trick:
     files: Mapping[str, str] = field(default_factory=dict)  # other modules of the tree, by relative path
     category: str = ""  # the kind of trick, as docs/evasion.md groups them
     code: str = ""  # the folder: the code of the first expected finding
+    form: str = ""  # inventories (issue 21): the grammar or library form the case is about
+    python: str = ""  # the oldest Python whose grammar has the form, when newer than the interpreter's
 
 
 CASES = REPO / "tests" / "fixtures" / "evasion"
@@ -91,7 +94,8 @@ def load_tricks(root: Path = CASES) -> list[Trick]:
     as bugbear's and ruff's per-code fixture files are.
     """
     tricks: list[Trick] = []
-    for index in sorted(root.glob("*/cases.toml")):
+    # cases.toml: the tricks found one by one (issue 8); inventory.toml: the forms of issue 21's inventories
+    for index in sorted([*root.glob("*/cases.toml"), *root.glob("*/inventory.toml")]):
         for entry in tomllib.loads(index.read_text(encoding="utf-8"))["case"]:
             single = index.parent / f"{entry['id']}.py"
             if single.is_file():
@@ -105,6 +109,7 @@ def load_tricks(root: Path = CASES) -> list[Trick]:
                 id=entry["id"], trick=entry["trick"], source=source, select=tuple(entry["select"]),
                 status=entry["status"], note=entry.get("note", ""), instead=_instead(entry.get("instead", [])),
                 files=files, category=entry["category"], code=index.parent.name,
+                form=entry.get("form", ""), python=entry.get("python", ""),
             ))
     return tricks
 
@@ -179,8 +184,13 @@ def test_table_is_well_formed() -> None:
         assert t.category, f"{t.id}: every trick has a category"
         assert t.code == min(c for _, _, c in expected(t)), f"{t.id}: its folder is its first expected code"
         for rel, text in {"case.py": t.source, **t.files}.items():
+            data = textwrap.dedent(text).lstrip("\n").encode("utf-8")
+            if t.python and sys.version_info < tuple(int(p) for p in t.python.split(".")):
+                # newer grammar (t-strings): valid to libcst, which parses every version minlint reads
+                libcst.parse_module(data)
+                continue
             # the tricks are valid Python (bytes: as the interpreter reads a file, coding cookie included)
-            compile(textwrap.dedent(text).lstrip("\n").encode("utf-8"), f"{t.id}/{rel}", "exec")
+            compile(data, f"{t.id}/{rel}", "exec")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -190,7 +200,8 @@ HEADER = """\
 # Evasion: tricks that try to hide a disclosure
 
 Every trick below is a small program in a per-code case folder,
-`tests/fixtures/evasion/<CODE>/` (metadata in its `cases.toml`), run by
+`tests/fixtures/evasion/<CODE>/` (metadata in its `cases.toml`, and for the inventories of
+issue 21, every data-access and control form, in its `inventory.toml`), run by
 `tests/robustness/test_evasion.py` through the whole engine with the default pack. **caught**: minlint
 reports exactly the findings the program is annotated with. **partly
 caught**: the disclosure is reported (the gate fails), but less precisely
