@@ -162,6 +162,8 @@ def _result(f: Finding, index: int, level: str, root: Path | None, fingerprint: 
         extra["fields"] = list(f.fields)
     if f.guard is not None:
         extra["guard"] = f.guard
+    if f.tiers is not None:
+        extra["tiers"] = list(f.tiers)  # SPEC 9: the instruments that hold on the reported path
     if extra:
         result["properties"] = extra
     return result
