@@ -50,3 +50,22 @@ def test_a_missing_record_is_worded_as_a_record(inventory) -> None:  # type: ign
         assert "not recorded for the transparency report on every path" in text
         rows = [line for line in text.splitlines() if "MIN301" in line and "transparency" in line.lower()]
         assert rows and not any("no check before the disclosure" in row for row in rows), rows
+
+
+def test_problems_come_first_in_the_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n")
+    parts = [
+        CHECKED.format(name="fine", record="record_disclosure(request)", extra="", comment=""),
+        CHECKED.format(name="excused", record="record_disclosure(request)", extra=', "email": user.email',
+                       comment="  # noqa: MIN101 -- case 2019-17"),
+        CHECKED.format(name="leaky", record="record_disclosure(request)", extra=', "email": user.email', comment=""),
+    ]
+    (tmp_path / "app.py").write_text(textwrap.dedent("".join(parts)))
+    monkeypatch.chdir(tmp_path)
+    config = find_config(tmp_path)
+    inv = build(["."], config, config.load_policy())
+    assert [d.function for d in inv.disclosures] == ["fine", "excused", "leaky"]  # IDs in file order
+    for text in (render_markdown(inv), render_html(inv)):
+        first = {name: text.index(f"`{name}`" if text.startswith("#") else f"<code>{name}</code>")
+                 for name in ("fine", "excused", "leaky")}
+        assert first["leaky"] < first["excused"] < first["fine"]
