@@ -85,7 +85,7 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
     return Report(done.findings, len(files), config, policy, texts, done.suppressed, done.baselined)
 
 
-def check_text(text: str, filename: str, options: Options = Options()) -> Report:
+def check_text(text: str, filename: str, options: Options = Options(), *, config: Config | None = None) -> Report:
     """Check *text* as the content of *filename* (piped on stdin: ``minlint
     check - --stdin-filename X``, flake8's ``--stdin-display-name X -``).
 
@@ -98,7 +98,7 @@ def check_text(text: str, filename: str, options: Options = Options()) -> Report
     from minlint.project.collect import display_path
 
     path = Path(filename)
-    config = configure([filename], options)
+    config = config if config is not None else configure([filename], options)
     files = collect([str(config.root)], config) if config.root.is_dir() else []
     display = display_path(Path(os.path.normpath(path)))
     wanted = real(path) if path.exists() else None

@@ -65,11 +65,16 @@ def tree_expectations(root: Path) -> set[tuple[str, int, str]]:
     return out
 
 
-def run_case(tmp_path: Path, source: str, select: tuple[str, ...], name: str = "case.py") -> set[tuple[int, str]]:
-    """Check one module with the default pack; the findings as (line, code)."""
+def run_case(tmp_path: Path, source: str, select: tuple[str, ...], name: str = "case.py",
+             policy: str | None = None) -> set[tuple[int, str]]:
+    """Check one module with the default pack (or the pack text *policy*); the findings as (line, code)."""
     path = tmp_path / name
     path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
     config = Config(pyproject=None, root=tmp_path, select=select)
+    if policy is not None:
+        pack = tmp_path / "case-pack.toml"
+        pack.write_text(textwrap.dedent(policy), encoding="utf-8")
+        config = Config(pyproject=None, root=tmp_path, select=select, policy=str(pack))
     result = check([str(path)], config, config.load_policy())
     return {(f.line, f.code) for f in result.findings}
 

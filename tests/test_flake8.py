@@ -74,3 +74,57 @@ def test_without_a_minlint_table_the_project_is_where_flake8_runs(acceptance_pro
     assert got == cli and got
     caches = sorted(p.relative_to(root).as_posix() for p in root.rglob(".minlint_cache"))
     assert caches == [".minlint_cache"]
+
+
+LEAK = '''\
+def handler(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.country)
+    require_terror_suspect(request)
+    record_disclosure(request)
+    disclose({"ip": user.ip, "email": user.email})
+'''
+CLEAN = LEAK.replace(', "email": user.email', "")
+
+
+def flake8_stdin(root: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "flake8", "--select", "MIN", *args, "-"], cwd=root, input=text,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_flake8_stdin_analyses_the_piped_text_in_the_files_project(tmp_path: Path) -> None:
+    """An editor's flake8 integration pipes the buffer: that text is checked
+    (as the named file, with the rest of its project), not the file on disk."""
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(CLEAN)
+    leaked = flake8_stdin(tmp_path, LEAK, "--stdin-display-name", "app/views.py")
+    assert leaked.stdout.splitlines() == [
+        "app/views.py:6:30: MIN101 'email' reaches disclose() at line 6; allowed: ip_address, phone_number"
+    ], leaked.stderr
+    (tmp_path / "app" / "views.py").write_text(LEAK)
+    fixed = flake8_stdin(tmp_path, CLEAN, "--stdin-display-name", "app/views.py")
+    assert (fixed.returncode, fixed.stdout, fixed.stderr) == (0, "", "")
+
+
+def test_flake8_stdin_without_a_name_and_for_a_new_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n")
+    anonymous = flake8_stdin(tmp_path, LEAK)
+    assert [line.split(" ")[:2] for line in anonymous.stdout.splitlines()] == [["stdin:6:30:", "MIN101"]]
+    new = flake8_stdin(tmp_path, LEAK, "--stdin-display-name", "app/new.py")
+    assert [line.split(" ")[:2] for line in new.stdout.splitlines()] == [["app/new.py:6:30:", "MIN101"]]
+
+
+def test_bare_noqa_cli_reports_min901_flake8_cannot(tmp_path: Path) -> None:
+    """The documented difference (docs/integrations.md, docs/rules/MIN901.md):
+    a bare `# noqa` silences every code on its line under flake8, and MIN901
+    is reported on that very line, so flake8 drops it; the CLI reports it."""
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n")
+    (tmp_path / "app.py").write_text(LEAK.replace("user.email})", "user.email})  # noqa"))
+    assert flake8(tmp_path).stdout == ""
+    assert [(f["line"], f["code"]) for f in minlint_json(tmp_path, "--no-cache", ".")] == [(6, "MIN901")]
+    # with the codes named, both report it: the way to get MIN901 under flake8
+    (tmp_path / "app.py").write_text(LEAK.replace("user.email})", "user.email})  # noqa: MIN101"))
+    assert [m["code"] for m in map(LINE.match, flake8(tmp_path).stdout.splitlines()) if m] == ["MIN901"]
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    assert "bare `# noqa`" in (docs / "integrations.md").read_text(encoding="utf-8")

@@ -49,6 +49,12 @@ class Connections:
 def handler(user):
     disclose({"ip": user.email.lower()})  # expect: MIN101
 ''',
+    # ... also on self, deeper than the object's own attribute
+    "receiver-self-data-invalid": '''
+class Handler:
+    def answer(self):
+        disclose(self.user.email.lower())  # expect: MIN101
+''',
     # 8.1 a class-level annotation and `return C(...)` in a factory
     "typed-attribute-invalid": '''
 class Store:
@@ -334,3 +340,35 @@ def test_case(tmp_path: Path, name: str) -> None:
     # the checks' cases and the shadowed sink (which made a disclosure, not a field) by MIN201
     select = ("MIN201",) if "check" in name or name == "scope-shadow-valid" else ("MIN1",)
     assert run_case(tmp_path, CASES[name], select) == expected
+
+
+def test_a_new_override_elsewhere_invalidates_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC 8.1 reads subclasses in other files: a subclass added later must
+    re-analyse the seed that calls the method, though no file it parsed changed."""
+    from tests.test_cache import run
+
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n")
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "base.py").write_text(
+        "class Notifier:\n"
+        "    def build_payload(self, change):\n"
+        "        return {\"ip\": change.ip}\n\n"
+        "    def push(self, case, change):\n"
+        "        verify_court_order(case.order)\n"
+        "        check_jurisdiction(case.country)\n"
+        "        require_terror_suspect(case)\n"
+        "        record_disclosure(case)\n"
+        "        disclose(self.build_payload(change))\n")
+    (pkg / "other.py").write_text("def unrelated():\n    return 1\n")
+    first, _ = run(tmp_path, monkeypatch)
+    assert first == set()
+    (pkg / "other.py").write_text(
+        "from app.base import Notifier\n\n\n"
+        "class Mail(Notifier):\n"
+        "    def build_payload(self, change):\n"
+        "        return {\"email\": change.email}\n")
+    found, n = run(tmp_path, monkeypatch)
+    assert n == 1
+    assert found == {("app/other.py", 6, "MIN101")}

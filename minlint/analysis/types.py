@@ -44,11 +44,14 @@ class Types:
 
     # -- receivers ----------------------------------------------------------------
     def is_service(self, receiver: cst.BaseExpression, fn: Function) -> bool:
-        """A receiver that exports nothing by being the receiver: rooted at
-        ``self``/``cls`` of a class that is not a record, or an object whose
-        class is a non-record class of the checked code."""
+        """A receiver that exports nothing by being the receiver: ``self``/``cls``
+        or one attribute of it in a class that is not a record, or an object
+        whose class is a non-record class of the checked code."""
         name = dotted(receiver)
-        if name is not None and name.partition(".")[0] in ("self", "cls") and fn.cls is not None:
+        if name is not None and name.partition(".")[0] in ("self", "cls") and fn.cls is not None \
+                and name.count(".") <= 1:
+            # `self`, `self.accounts`: the object's own parts; `self.user.email` is data
+            # unless its class says otherwise (below)
             return not fn.cls.kinds
         cls = self.class_of(receiver, fn)
         return cls is not None and not cls.kinds

@@ -8,17 +8,24 @@ error. Every error is one line on stderr, never a traceback (set
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from minlint import __version__
-from minlint.api import Options, Report, configure
 from minlint.core.errors import UsageError
-from minlint.policy.pack import PolicyError
-from minlint.project.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    # imported where used, inside main()'s handlers: a Ctrl-C while they
+    # load is still one line and exit 130, not an import traceback
+    from minlint.api import Options, Report
+    from minlint.project.config import Config
+
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a command ended by Ctrl-C
 
 
 def _codes(value: str) -> list[str]:
@@ -81,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
     discover = sub.add_parser("discover", help="list candidate disclosure paths a pack should name, and draft one")
     _project_options(discover)
-    discover.add_argument("--format", default="text", choices=("text", "json"))
+    discover.add_argument("--format", default="text", choices=("text", "json"), help="text or JSON (default: text)")
     discover.add_argument("--write-pack", metavar="FILE", help="write a drafted v2 pack naming the candidates to FILE")
     discover.add_argument("--top", type=int, default=0, metavar="K", help="list only the K best candidates")
 
@@ -104,16 +111,21 @@ def _command_parser(p: argparse.ArgumentParser, args: argparse.Namespace) -> arg
 
 def options(args: argparse.Namespace) -> Options:
     """The options every subcommand with project options shares."""
+    from minlint.api import Options
+
     baseline = getattr(args, "baseline", None)
     return Options(policy=args.policy, select=args.select, ignore=args.ignore, exclude=args.exclude, jobs=args.jobs,
                    cache=not args.no_cache, baseline=Path(baseline) if baseline else None)
 
 
 def _config(paths: Sequence[str], args: argparse.Namespace) -> Config:
+    from minlint.api import configure
+
     return configure(paths, options(args))
 
 
 def _check(args: argparse.Namespace) -> int:
+    from minlint.core.files import write_output
     from minlint.report import console, render, summary
 
     if args.fix:
@@ -129,9 +141,13 @@ def _check(args: argparse.Namespace) -> int:
     elif args.format == "text" and args.show_source:
         out = console.with_source(findings, report.texts)
     else:
-        out = render(findings, args.format, root=Path.cwd())
+        # SARIF URIs are relative to the project root (%SRCROOT%), wherever minlint ran
+        titles = {g.code: g.title for g in report.policy.guards if g.code}
+        # (GitHub annotations stay relative to where minlint ran: the workflow's checkout)
+        root = report.config.root if args.format == "sarif" else Path.cwd()
+        out = render(findings, args.format, root=root, titles=titles)
     if args.output:
-        Path(args.output).write_text(out, encoding="utf-8")
+        write_output(args.output, out)
     else:
         sys.stdout.write(out)
     if not args.quiet:
@@ -144,12 +160,23 @@ def _check(args: argparse.Namespace) -> int:
 
 def _checked(args: argparse.Namespace) -> Report:
     """The report of `check`: the named paths, or stdin as --stdin-filename."""
-    from minlint.api import check_paths, check_text
+    from minlint.api import check_files, check_paths, check_text
+    from minlint.core.files import check_output
+    from minlint.project.collect import collect
 
     if "-" not in args.paths:
         if args.stdin_filename:
             raise UsageError("--stdin-filename needs the path - (read the file from stdin)")
-        return check_paths(args.paths, options(args))
+        if not args.output:
+            return check_paths(args.paths, options(args))
+        # refused before the run: an --output that cannot be written, or
+        # that is one of the files checked (it would replace the source)
+        config = _config(args.paths, args)
+        files = collect(args.paths, config)
+        check_output(args.output, (f.path for f in files))
+        return check_files(files, config, options(args))
+    if args.output:
+        check_output(args.output, ())
     if args.paths != ["-"]:
         raise UsageError("- (stdin) cannot be combined with other paths")
     if args.fix:
@@ -204,16 +231,44 @@ def _lsp() -> int:
     return lsp_main()
 
 
+def _interrupted(leave: bool) -> int:
+    """Ctrl-C: one line, exit 130. The cache is written atomically (or not at
+    all), so an interrupted run leaves the last complete one."""
+    sys.stderr.write("minlint: interrupted\n")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken stream has nothing to flush
+            stream.flush()
+    if leave:
+        # The parse thread may still be inside libcst's native parser: an
+        # interpreter shutting down around it aborts (SIGABRT, "Fatal Python
+        # error"). Nothing is left to save, so leave at once.
+        os._exit(INTERRUPTED)
+    return INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    p = parser()
-    args, extra = p.parse_known_args(argv)
-    if extra:
-        # argparse would blame the top-level parser and show its usage; the
-        # user typed `minlint check --frobnicate` and wants check's options
-        _command_parser(p, args).error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command is None:
-        p.print_help(sys.stderr)
-        return 2
+    try:
+        p = parser()
+        args, extra = p.parse_known_args(argv)
+        if extra:
+            # argparse would blame the top-level parser and show its usage; the
+            # user typed `minlint check --frobnicate` and wants check's options
+            _command_parser(p, args).error(f"unrecognized arguments: {' '.join(extra)}")
+        if args.command is None:
+            p.print_help(sys.stderr)
+            return 2
+        return _main(p, args)
+    except KeyboardInterrupt:
+        # argv None: this is the `minlint` command (console script or -m), not
+        # a call from Python (tests, an embedding tool), which gets 130 back
+        return _interrupted(leave=argv is None)
+
+
+def _main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from minlint.core.escape import printable
+    from minlint.policy.pack import PolicyError
+    from minlint.project.config import ConfigError
+
     try:
         if args.command == "check":
             return _check(args)
@@ -239,14 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fix_command(args, _config(args.paths, args))
         p.error(f"unknown command {args.command}")
     except (PolicyError, ConfigError, UsageError) as exc:
-        sys.stderr.write(f"minlint: error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
+        sys.stderr.write(f"minlint: error: {printable(str(exc))}\n")
         return 2
     except Exception as exc:  # noqa: BLE001 -- a bug of ours: one line instead of a traceback, and the way to see more
         if os.environ.get("MINLINT_DEBUG"):
             traceback.print_exc()
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        first = printable(str(exc).splitlines()[0]) if str(exc) else ""
         sys.stderr.write(f"minlint: internal error: {type(exc).__name__}: {first} (MINLINT_DEBUG=1 shows more)\n")
         return 2
     return 2

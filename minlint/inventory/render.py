@@ -11,11 +11,12 @@ import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from minlint.analysis.disclosures import CHAIN_CAP, DEPTH_CAP
+from minlint.core.files import check_output, write_output
 from minlint.inventory.build import build
 from minlint.inventory.model import CheckSite, DisclosureEntry, ExportedField, GuardCount, Inventory, Step
+from minlint.project.collect import collect
 from minlint.project.config import Config
 
 # ---------------------------------------------------------------------------
@@ -804,11 +805,14 @@ def render(inv: Inventory, fmt: str) -> str:
 
 def command(args: argparse.Namespace, config: Config) -> int:
     """``minlint inventory``: always exit 0; the inventory is a report, not a gate."""
+    output = getattr(args, "output", None)
+    if output:
+        check_output(output, (f.path for f in collect(args.paths, config)))
     policy = config.load_policy()
     inv = build(args.paths, config, policy)
     text = render(inv, getattr(args, "format", None) or "md")
-    if getattr(args, "output", None):
-        Path(args.output).write_text(text, encoding="utf-8")
+    if output:
+        write_output(output, text)
     else:
         # Markdown holds arrows and check marks: write UTF-8 whatever the
         # console claims, as a file redirect would expect

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from minlint.core.paths import real
 from minlint.policy.countries import country_code
+from minlint.policy.tiers import Tier, check_tiers, instrument_guards, merge_tiers, read_tiers
+from minlint.policy.tiers import canonical as tiers_canonical
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -151,6 +153,7 @@ class Policy:
     guards: tuple[Guard, ...]
     transparency_calls: tuple[str, ...]
     digest: str
+    tiers: tuple[Tier, ...] = ()  # SPEC 9; empty for an untiered pack
     # Every field of every file is classified, mostly the same few names again.
     _memo: dict[str, str | None] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -289,7 +292,7 @@ _FIDES = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 _CODE = re.compile(r"MIN[0-9]{3}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-_TOP_KEYS = ("policy", "fields", "disclosure", "guards", "transparency")
+_TOP_KEYS = ("policy", "fields", "disclosure", "guards", "transparency", "tiers")
 _POLICY_KEYS = ("name", "extends")
 _FIELDS_KEYS = ("allowed", "context", "categories")
 _CATEGORY_KEYS = ("aliases", "patterns", "fides")
@@ -331,6 +334,7 @@ class _Pack:
     exits: list[str] = field(default_factory=list)
     guards: dict[str, _Guard] = field(default_factory=dict)
     transparency: list[str] = field(default_factory=list)
+    tiers: list[Tier] = field(default_factory=list)
     # (path, mtime_ns, size) of each file as read; None once a file cannot be stat'ed.
     stamps: list[tuple[str, int, int]] | None = field(default_factory=list)
 
@@ -483,6 +487,8 @@ def _read_pack(data: dict[str, Any], file: str, stem: str) -> _Pack:
     r.keys(transparency, _TRANSPARENCY_KEYS, "transparency")
     if "calls" in transparency:
         pack.transparency = r.names(transparency["calls"], "transparency.calls")
+    if "tiers" in data:
+        pack.tiers = read_tiers(data["tiers"], r.fail)
     return pack
 
 
@@ -643,6 +649,7 @@ def _merge(parent: _Pack, child: _Pack) -> _Pack:
         else:
             parent.guards[gid] = guard
     _add(parent.transparency, child.transparency)
+    parent.tiers = merge_tiers(parent.tiers, child.tiers)
     return parent
 
 
@@ -653,18 +660,28 @@ def _check_whole(pack: _Pack, file: str) -> None:
             defined = ", ".join(pack.categories) or "none defined"
             raise PolicyError(file, "fields.allowed", f"category {name!r} is not defined",
                               f"a category of fields.categories ({defined})")
+
+    def fail(key: str, problem: str, expected: str | None = None) -> NoReturn:
+        raise PolicyError(file, key, problem, expected)
+
+    check_tiers(pack.tiers, {gid: g.code for gid, g in pack.guards.items()}, pack.categories, fail)
+    instruments = instrument_guards(pack.tiers)  # reported as MIN200, never by a code of their own
     used: dict[str, str] = {}
     for gid, guard in pack.guards.items():
         key = f"guards[id={gid}]"
-        if gid not in KNOWN_GUARDS and guard.code is None:
+        if gid in instruments:
+            pass
+        elif gid not in KNOWN_GUARDS and guard.code is None:
             raise PolicyError(file, f"{key}.code", f"custom guard {gid!r} has no code",
                               "a code from MIN206 to MIN299 (court_order, jurisdiction and "
                               "terror_suspect have their own)")
-        code = guard.code or KNOWN_GUARDS[gid][0]
-        if code in used:
+        if gid in instruments:
+            pass
+        elif (code := guard.code or KNOWN_GUARDS[gid][0]) in used:
             raise PolicyError(file, f"{key}.code", f"{code} is already the code of guard {used[code]!r}",
                               "a code no other guard uses")
-        used[code] = gid
+        else:
+            used[code] = gid
         if not any(guard.lists[n] for n in ("calls", "predicates", "decorators", "subjects")):
             raise PolicyError(file, key, f"guard {gid!r} can never hold: it has no calls, "
                               "predicates, decorators or subjects",
@@ -684,7 +701,7 @@ def _freeze(pack: _Pack) -> Policy:
     guards = tuple(
         Guard(
             id=gid,
-            code=g.code or KNOWN_GUARDS[gid][0],
+            code=g.code or KNOWN_GUARDS.get(gid, ("MIN200", ""))[0],  # an instrument check: MIN200
             title=g.title or (KNOWN_GUARDS[gid][1] if gid in KNOWN_GUARDS
                               else gid.replace("_", "-") + " check"),
             calls=tuple(g.lists["calls"]),
@@ -715,6 +732,7 @@ def _freeze(pack: _Pack) -> Policy:
             for g in guards
         ],
         "transparency": list(pack.transparency),
+        **({"tiers": tiers_canonical(pack.tiers)} if pack.tiers else {}),  # untiered packs keep their digest
     }
     digest = hashlib.sha256(
         json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
@@ -731,6 +749,7 @@ def _freeze(pack: _Pack) -> Policy:
         guards=guards,
         transparency_calls=tuple(pack.transparency),
         digest=digest,
+        tiers=tuple(pack.tiers),
     )
 
 

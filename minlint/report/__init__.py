@@ -7,7 +7,7 @@ so every format shows the same findings in the same order.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from minlint.core.findings import Finding
@@ -23,16 +23,20 @@ _RENDERERS: dict[str, Callable[[Sequence[Finding], Path | None], str]] = {
 }
 
 
-def render(findings: Sequence[Finding], fmt: str, *, root: Path | None = None) -> str:
+def render(findings: Sequence[Finding], fmt: str, *, root: Path | None = None,
+           titles: Mapping[str, str] | None = None) -> str:
     """The stdout text of *findings* in format *fmt* (one of `FORMATS`).
 
     *root* is the project root that SARIF URIs and GitHub annotation paths are
-    made relative to; the current directory when None.
+    made relative to; the current directory when None. *titles*: the policy's
+    guard titles by code (SARIF rules of a pack's own codes).
     """
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
+    if fmt == "sarif":
+        return sarif.render(findings, root, titles)
     return renderer(findings, root)
 
 

@@ -212,8 +212,7 @@ def _min901(
     suppressed_codes: Collection[str] = (),
 ) -> Finding:
     if sup.codes is None:
-        named = ",".join(sorted(suppressed_codes)) or "<code>"
-        message = f"# noqa suppresses a MIN finding without a reason; write `# noqa: {named} -- {_WHY}`"
+        message = _bare_message(sorted(suppressed_codes))
     else:
         named = ",".join(sorted(sup.codes))
         message = f"# noqa: {named} gives no reason; write `# noqa: {named} -- {_WHY}`"
@@ -229,6 +228,26 @@ def _min901(
         function=function_of(sup.line) if function_of is not None else None,
         source_line=_source_line(lines, sup.line),
     )
+
+
+# What a required check's finding (MIN20x, a pack's MIN206+, MIN301) says is
+# missing code, not an exception to document: for a bare suppression hiding
+# one the advice is to add the check, never a suppression naming it without a reason.
+_DATA_CODES = frozenset({"MIN101", "MIN102", "MIN103"})
+
+
+def _bare_message(codes: Sequence[str]) -> str:
+    """The MIN901 text for a bare noqa: the MIN codes it hid, and for each
+    kind what to write instead (only codes it really suppressed)."""
+    data = [c for c in codes if c in _DATA_CODES]
+    checks = [c for c in codes if c not in _DATA_CODES]
+    message = f"# noqa hides {', '.join(codes) or 'a MIN finding'} without a reason"
+    if data:
+        message += f"; write `# noqa: {','.join(data)} -- {_WHY}`"
+    if checks:
+        message += (f"; {', '.join(checks)} {'reports' if len(checks) == 1 else 'report'} a missing check or record:"
+                    f" add it on every path, or name the code with the reason it is not needed")
+    return message
 
 
 def _needs_reason(sup: Suppression, suppresses_min: bool) -> bool:
