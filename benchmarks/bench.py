@@ -1390,7 +1390,7 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-PHASES = ("real", "worst", "growth", "realpack")
+PHASES = ("real", "worst", "growth", "realpack", "hostile")
 
 
 def _phases(text: str) -> tuple[str, ...]:
@@ -1482,7 +1482,8 @@ def parser() -> argparse.ArgumentParser:
         type=_phases,
         default=PHASES,
         metavar="PHASES",
-        help="run only these phases, comma-separated: real (targets 1, 4), worst (2, 3, 5, 6 memory), "
+        help="run only these phases, comma-separated: hostile (issue 15, benchmarks/hostile.py), "
+        "real (targets 1, 4), worst (2, 3, 5, 6 memory), "
         "growth (6), realpack (issue 19: Sentry with a real pack, benchmarks/realpack.py); "
         "the other rows print n/a (default: all)",
     )
@@ -1495,6 +1496,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.repeat < 1:
         parser().error("--repeat must be at least 1")
+    hostile_status = 0
+    if "hostile" in args.only:
+        # issue 15: hostile inputs at 1x, 2x, 4x (benchmarks/hostile.py); no download needed
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import hostile
+
+        hostile_status = hostile.main(["--scale", "0.25"] if args.self_test else [])
+        if args.only == ("hostile",):
+            return hostile_status
+        args.only = tuple(x for x in args.only if x != "hostile")
     bench = Bench(
         1 if (args.quick or args.self_test) else args.repeat,
         args.timeout,
@@ -1574,7 +1585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if temp is not None:
             temp.cleanup()
-    return 0
+    return hostile_status
 
 
 if __name__ == "__main__":

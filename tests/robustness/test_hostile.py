@@ -343,3 +343,22 @@ def test_chunk_of_looks_at_each_part_once() -> None:
         looks_before = looks
         assert mod.chunk_of(ret) is not None
         assert looks - looks_before <= 8, (i, looks - looks_before)
+
+
+# --- libcst's memory --------------------------------------------------------------
+
+
+def test_a_statement_too_large_for_libcst_is_min999(monkeypatch: pytest.MonkeyPatch) -> None:
+    from minlint.parse import source
+
+    # the budget scaled down to 1,000 nodes, so a small file stands for the 7.8 MB one-line list
+    monkeypatch.setattr(source, "LIBCST_MEMORY_BUDGET", 1000 * source.LIBCST_BYTES_PER_NODE)
+    ok = "x = [" + ",".join("1" for _ in range(900)) + "]\n"
+    source.outline(ok)
+    big = "import os\n\nx = [" + ",".join("1" for _ in range(1200)) + "]\n"
+    with pytest.raises(source.Unreadable) as caught:
+        source.outline(big)
+    assert (caught.value.line, caught.value.column) == (3, 1)
+    assert caught.value.reason.startswith("too large to analyse: one statement of more than 1,000 syntax nodes")
+    # many statements, each under the budget, are not one large one
+    source.outline("".join(f"x{i} = [{','.join('1' for _ in range(300))}]\n" for i in range(10)))
