@@ -21,9 +21,14 @@ from minlint.policy.pack import Guard, Policy, Sink
 BUILTIN_EXITS = ("sys.exit", "os._exit", "exit", "quit", "os.abort")
 
 
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
 def calls_in(node: cst.CSTNode, *, lambdas: bool = True) -> Iterator[cst.Call]:
     """Calls evaluated by *node*, in source order, not those in nested defs
-    (nor in lambdas, with ``lambdas=False``: a lambda may never be called)."""
+    (nor in lambdas or a comprehension's body, with ``lambdas=False``: a lambda
+    may never be called, a comprehension over an empty iterable runs no element;
+    its first iterable always runs)."""
     stack: list[cst.CSTNode] = [node]
     found: list[cst.Call] = []
     while stack:
@@ -32,6 +37,9 @@ def calls_in(node: cst.CSTNode, *, lambdas: bool = True) -> Iterator[cst.Call]:
         if (kind is cst.FunctionDef or kind is cst.ClassDef) and cur is not node:
             continue
         if kind is cst.Lambda and not lambdas:
+            continue
+        if not lambdas and kind in _COMPREHENSIONS:
+            stack.append(cur.for_in.iter)  # type: ignore[attr-defined]
             continue
         if kind is cst.Call:
             found.append(cur)  # type: ignore[arg-type]

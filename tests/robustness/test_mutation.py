@@ -261,6 +261,8 @@ def _check_mutations(rel: str, text: str, calls: dict[str, str]) -> Iterator[Mut
             continue
         indent = raw[: len(raw) - len(raw.lstrip())]
         for form, t in WEAKENING_FORMS.items():
+            if form == "suppress" and calls[name] == "MIN301":
+                continue  # a record call under suppress was still made (SPEC 2.4 asks for the call on the path)
             new = indent + t(stripped)
             yield Mutation("weaken", form, rel, i, raw, new, calls[name])
         for form, t in PRESERVING_FORMS.items():
