@@ -1309,11 +1309,11 @@ def print_report(bench: Bench, rows: list[Target], out: Any = sys.stdout) -> Non
                 f"{key:<26} {peak.tree_rss_mb:>6.0f} MB {pss:>9} {peak.max_process_rss_mb:>6.0f} MB  "
                 f"{bench.memory_labels[key]}"
             )
-    p("\nIssue 6 targets")
-    p(f"{'#':<2} {'target':<62} {'measured':>9}  {'verdict':<7} detail")
+    p("\nIssue 6 targets (and, with --only realpack, issue 19 rows R1-R8)")
+    p(f"{'#':<3} {'target':<62} {'measured':>9}  {'verdict':<7} detail")
     for t in rows:
         value = "—" if t.value is None else (f"{t.value:.0f} MB" if "memory" in t.text else f"{t.value:.3f}")
-        p(f"{t.id:<2} {t.text:<62} {value:>9}  {t.verdict:<7} {t.detail}")
+        p(f"{t.id:<3} {t.text:<62} {value:>9}  {t.verdict:<7} {t.detail}")
     for note in bench.notes:
         p(f"note: {note}")
 
@@ -1390,7 +1390,7 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-PHASES = ("real", "worst", "growth")
+PHASES = ("real", "worst", "growth", "realpack", "hostile")
 
 
 def _phases(text: str) -> tuple[str, ...]:
@@ -1482,8 +1482,10 @@ def parser() -> argparse.ArgumentParser:
         type=_phases,
         default=PHASES,
         metavar="PHASES",
-        help="run only these phases, comma-separated: real (targets 1, 4), worst (2, 3, 5, 6 memory), "
-        "growth (6); the other rows print n/a (default: all)",
+        help="run only these phases, comma-separated: hostile (issue 15, benchmarks/hostile.py), "
+        "real (targets 1, 4), worst (2, 3, 5, 6 memory), "
+        "growth (6), realpack (issue 19: Sentry with a real pack, benchmarks/realpack.py); "
+        "the other rows print n/a (default: all)",
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write every raw number to FILE")
     p.add_argument("--quiet", action="store_true", help="print only the final tables")
@@ -1494,6 +1496,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.repeat < 1:
         parser().error("--repeat must be at least 1")
+    hostile_status = 0
+    if "hostile" in args.only:
+        # issue 15: hostile inputs at 1x, 2x, 4x (benchmarks/hostile.py); no download needed
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import hostile
+
+        hostile_status = hostile.main(["--scale", "0.25"] if args.self_test else [])
+        if args.only == ("hostile",):
+            return hostile_status
+        args.only = tuple(x for x in args.only if x != "hostile")
     bench = Bench(
         1 if (args.quick or args.self_test) else args.repeat,
         args.timeout,
@@ -1524,21 +1536,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             if unknown:
                 parser().error(f"--real: unknown tree(s) {', '.join(unknown)}")
             base_key = "drf" if args.quick else args.base
-            real_roots = {k: fetch(k, cache, bench.log) for k in keys}
-            base = real_roots[base_key] if base_key in real_roots else fetch(base_key, cache, bench.log)
+            real_roots = {k: fetch(k, cache, bench.log) for k in keys} if "real" in args.only else {}
+            if {"worst", "growth"} & set(args.only):
+                base = real_roots[base_key] if base_key in real_roots else fetch(base_key, cache, bench.log)
             prefer = ("django/contrib/auth/views.py", "rest_framework/views.py")
         meta = _meta(args, flake8_version)
-        bench.log("building the worst-case tree ...")
-        worst = build_worst_case(base, work / "worst-1x", prefer)
         sizes = args.sizes or ([1, 2] if args.self_test else [1, 2, 4])
-        growth = build_growth(bench, worst, work, sizes)
         phases: list[Callable[[], None]] = []
+        if {"worst", "growth"} & set(args.only):
+            bench.log("building the worst-case tree ...")
+            worst = build_worst_case(base, work / "worst-1x", prefer)
+            growth = build_growth(bench, worst, work, sizes)
         if "real" in args.only:
             phases += [functools.partial(measure_real_tree, bench, key, root) for key, root in real_roots.items()]
         if "worst" in args.only:
             phases.append(functools.partial(measure_worst_case, bench, worst))
         if "growth" in args.only:
             phases.append(functools.partial(measure_growth, bench, growth, growth_repeat))
+        if "realpack" in args.only and not args.self_test:
+            from benchmarks.realpack import measure_realpack  # a module of its own: the phase needs a download
+
+            phases.append(functools.partial(measure_realpack, bench, work.parent))
         if bench.smoke:
             # no timing is read in a smoke test: use both cores
             with concurrent.futures.ThreadPoolExecutor(len(phases)) as pool:
@@ -1548,6 +1566,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for phase in phases:
                 phase()
         rows = targets(bench, list(real_roots), sizes)
+        if "realpack" in args.only and not args.self_test:
+            from benchmarks.realpack import realpack_targets
+
+            rows += realpack_targets(bench)
         meta["loadavg_end"] = list(os.getloadavg())
         print_report(bench, rows)
         print(
@@ -1563,7 +1585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if temp is not None:
             temp.cleanup()
-    return 0
+    return hostile_status
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from minlint.run.finish import NoqaMode, finish
 from minlint.run.noqa import Suppression
 from minlint.run.seeds import Visit
 
-__all__ = ["Options", "Report", "check_files", "check_paths", "configure"]
+__all__ = ["Options", "Report", "check_files", "check_paths", "check_text", "configure"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Options:
     jobs: int = 0  # 0: one worker per CPU
     cache: bool = True
     baseline: Path | None = None
-    noqa: NoqaMode = "apply"  # "flake8": flake8 applies `# noqa`; only MIN901 is added
+    noqa: NoqaMode = "apply"  # "flake8": flake8 applies noqa comments; only MIN901 is added
     syntax: bool = True  # MIN999 for files no analysis needed (flake8 reports E999 itself)
     whole: bool = False  # read modules whole, one tree each (fix edits them)
 
@@ -83,3 +83,28 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
                              use_cache=options.cache, syntax=options.syntax, visit=visit, whole=options.whole)
     done = finish(by_path, texts, config, noqa_mode=options.noqa, baseline=options.baseline)
     return Report(done.findings, len(files), config, policy, texts, done.suppressed, done.baselined)
+
+
+def check_text(text: str, filename: str, options: Options = Options(), *, config: Config | None = None) -> Report:
+    """Check *text* as the content of *filename* (piped on stdin: ``minlint
+    check - --stdin-filename X``, flake8's ``--stdin-display-name X -``).
+
+    The text stands in for the file in the file's project, as an editor's
+    unsaved buffer does, so its checks and helpers in other modules count; the
+    findings are those of that one file, reported under *filename*."""
+    import os
+
+    from minlint.core.paths import real
+    from minlint.project.collect import display_path
+
+    path = Path(filename)
+    config = config if config is not None else configure([filename], options)
+    files = collect([str(config.root)], config) if config.root.is_dir() else []
+    display = display_path(Path(os.path.normpath(path)))
+    wanted = real(path) if path.exists() else None
+    files = [f for f in files if wanted is None or real(f.path) != wanted]
+    files.append(SourceFile(path, display))
+    report = check_files(files, config, options, overrides={path: text})
+    report.findings = [f for f in report.findings if f.path == display]
+    report.files = 1
+    return report

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from minlint.project.config import Config, find_config
@@ -15,6 +17,24 @@ from minlint.run.engine import check
 
 EXPECT = re.compile(r"#\s*expect(?P<next>-next)?:\s*(?P<codes>[A-Z]+[0-9]+(?:[ ,]+[A-Z]+[0-9]+)*)")
 REPO = Path(__file__).resolve().parent.parent
+ACCEPTANCE = REPO / "tests" / "fixtures" / "acceptance"
+
+
+def copy_acceptance(name: str, dest: Path) -> Path:
+    """A copy of the annotated acceptance project `name` (defaults, custom) at `dest`."""
+    shutil.copytree(ACCEPTANCE / name, dest)
+    return dest
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write `{relative path: text}` under root; text is dedented, bytes are written as they are."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
 
 
 def expectations(text: str) -> set[tuple[int, str]]:
@@ -45,11 +65,16 @@ def tree_expectations(root: Path) -> set[tuple[str, int, str]]:
     return out
 
 
-def run_case(tmp_path: Path, source: str, select: tuple[str, ...], name: str = "case.py") -> set[tuple[int, str]]:
-    """Check one module with the default pack; the findings as (line, code)."""
+def run_case(tmp_path: Path, source: str, select: tuple[str, ...], name: str = "case.py",
+             policy: str | None = None) -> set[tuple[int, str]]:
+    """Check one module with the default pack (or the pack text *policy*); the findings as (line, code)."""
     path = tmp_path / name
     path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
     config = Config(pyproject=None, root=tmp_path, select=select)
+    if policy is not None:
+        pack = tmp_path / "case-pack.toml"
+        pack.write_text(textwrap.dedent(policy), encoding="utf-8")
+        config = Config(pyproject=None, root=tmp_path, select=select, policy=str(pack))
     result = check([str(path)], config, config.load_policy())
     return {(f.line, f.code) for f in result.findings}
 

@@ -7,24 +7,21 @@ scorer is present beside the repository it is run too.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.support import REPO, minlint_json, tree_expectations
 
-FIXTURES = REPO / "tests" / "fixtures" / "acceptance"
 SCORER = REPO.parent / "shared" / "tools" / "score.py"
 
 
 @pytest.fixture(params=["defaults", "custom"])
-def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    dest = tmp_path / request.param
-    shutil.copytree(FIXTURES / request.param, dest)
-    return dest
+def project(request: pytest.FixtureRequest, acceptance_project: Callable[[str], Path]) -> Path:
+    return acceptance_project(request.param)
 
 
 def test_cli_finds_exactly_the_annotated_findings(project: Path) -> None:

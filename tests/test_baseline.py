@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from minlint.core.errors import UsageError
 from minlint.core.findings import Finding
 from minlint.run.baseline import BaselineError, filter_new, fingerprint, load, write
+from tests.support import minlint
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = "minlint-baseline.json"
@@ -48,10 +48,7 @@ def helper(x):
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # The checkout under test, whatever minlint happens to be installed.
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    return subprocess.run([sys.executable, "-m", "minlint", *args], check=False, cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return minlint(*args, cwd=cwd)
 
 
 def findings_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
@@ -179,6 +176,11 @@ def test_fixed_finding_keeps_check_clean(project: Path) -> None:
     (project / "app.py").write_text(HANDLER.replace(', "email": user.email', ""), encoding="utf-8")
     proc = check(project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert findings_lines(proc) == []
+    # and the baseline no longer hides anything: a new leak in the same place is reported
+    (project / "app.py").write_text(HANDLER.replace('"email": user.email', '"dob": user.dob'), encoding="utf-8")
+    lines = findings_lines(check(project))
+    assert len(lines) == 1 and lines[0].startswith("app.py:6:") and "'dob'" in lines[0], lines
 
 
 def test_baseline_matches_from_a_subfolder(tmp_path: Path) -> None:
@@ -192,8 +194,12 @@ def test_baseline_matches_from_a_subfolder(tmp_path: Path) -> None:
     assert [e["path"] for e in doc["findings"]] == ["pkg/app.py"]
     proc = run(tmp_path / "pkg", "check", "--baseline", f"../{BASELINE}", ".")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert findings_lines(proc) == []
     proc = run(tmp_path, "check", "--baseline", BASELINE, "pkg")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert findings_lines(proc) == []
+    # without the baseline the finding is there: the clean runs above are the baseline's doing
+    assert len(findings_lines(run(tmp_path / "pkg", "check", "."))) == 1
 
 
 def test_other_output_formats_are_filtered_too(project: Path) -> None:

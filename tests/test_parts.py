@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import json
-import shutil
 import sysconfig
 import textwrap
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from minlint.project.collect import collect
 from minlint.project.config import find_config
 from minlint.project.index import Project
 from minlint.run.engine import analyse
-from tests.support import REPO, run_case
+from tests.support import REPO, copy_acceptance, run_case
 from tests.test_rule_cases import CASES
 
 TRICKY = [
@@ -109,7 +108,7 @@ def test_positions_in_parts_over_real_modules() -> None:
     """Real code: some of the standard library and minlint itself."""
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = [stdlib / n for n in ("textwrap.py", "argparse.py", "dataclasses.py", "functools.py")]
-    files += sorted((REPO / "minlint").glob("*.py"))[:8]
+    files += sorted((REPO / "minlint").rglob("*.py"))[:8]
     nodes = sum(_same_positions(f.read_text(encoding="utf-8")) for f in files if f.exists())
     assert nodes > 10_000
 
@@ -161,7 +160,7 @@ def _whole(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_acceptance_projects_find_the_same_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     name: str) -> None:
     root = tmp_path / name
-    shutil.copytree(REPO / "tests" / "fixtures" / "acceptance" / name, root)
+    copy_acceptance(name, root)
     config = find_config(root)
     files = collect([str(root)], config)
     parts, _ = analyse(files, root, config.load_policy())
@@ -212,7 +211,7 @@ def test_json_report_is_the_same_in_parts(tmp_path: Path, monkeypatch: pytest.Mo
     from minlint.frontends.cli import main
 
     root = tmp_path / "defaults"
-    shutil.copytree(REPO / "tests" / "fixtures" / "acceptance" / "defaults", root)
+    copy_acceptance("defaults", root)
     monkeypatch.chdir(root)
 
     def report(capsys: Any = None) -> str:

@@ -63,9 +63,6 @@ decorators = ["admin_only", { name = "view_config", args = { permission = "*" } 
 
 [records]
 bases = ["sqlalchemy.orm.DeclarativeBase"]
-
-[[tiers]]
-id = "eu-eprod"
 """
 
 
@@ -109,7 +106,6 @@ def test_every_v2_key_is_typed_with_its_line(tmp_path: Path) -> None:
     assert policy.origins[("records.bases", "sqlalchemy.orm.DeclarativeBase")] == Where(
         file, line_of(V2, "bases = [", 1))
     assert policy.refusals == ("pyramid.httpexceptions.HTTP*",)
-    assert policy.tiers == ({"id": "eu-eprod"},)
 
     guard = policy.guard("server_admin")
     assert guard is not None
@@ -197,7 +193,6 @@ BAD = [
      "a list of strings"),
     ('[[guards]]\nid = "court_order"\ndecorators = [{ name = "v", args = [] }]\n',
      "guards[0].decorators[0].args", "a table of argument globs"),
-    ("tiers = 1\n", "tiers", "array of tables"),
 ]
 
 

@@ -13,6 +13,7 @@ repository and its dependencies).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -116,3 +117,40 @@ def test_hook_fails_on_violation_then_passes_when_fixed(tmp_path: Path) -> None:
     output = passed.stdout + passed.stderr
     assert passed.returncode == 0, output
     assert "Passed" in output and "MIN101" not in output, output
+
+
+def _lsp_message(payload: dict[str, object]) -> bytes:
+    body = json.dumps(payload).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+@pytest.mark.slow  # a fresh virtualenv and a full pip install: about 2 minutes on a loaded 2-core box
+def test_pip_install_alone_gives_flake8_and_the_language_server(tmp_path: Path) -> None:
+    """A plain `pip install` of a checkout (no extras) into a fresh virtualenv:
+    flake8 with the MIN plugin and `minlint lsp --stdio` work there as they
+    are (flake8 and pygls are dependencies, issue 20)."""
+    checkout = snapshot(REPO, tmp_path / "checkout")
+    env = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=300)
+    bin_dir = env / ("Scripts" if os.name == "nt" else "bin")
+    pip = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                          str(checkout)], check=False, capture_output=True, text=True, timeout=900)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.minlint]\n", encoding="utf-8")
+    (project / "app.py").write_text(VIOLATION, encoding="utf-8")
+    flake8 = subprocess.run([str(bin_dir / "flake8"), "--select", "MIN", "."], check=False, cwd=project,
+                            capture_output=True, text=True, timeout=300)
+    assert "app.py:6:30: MIN101" in flake8.stdout, flake8.stdout + flake8.stderr
+    messages = b"".join(_lsp_message(m) for m in (
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None,
+                                                                       "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ))
+    lsp = subprocess.run([str(bin_dir / "minlint"), "lsp", "--stdio"], check=False, cwd=project, input=messages,
+                         capture_output=True, timeout=120)
+    assert lsp.returncode == 0, lsp.stderr.decode(errors="replace")
+    assert b'"capabilities"' in lsp.stdout and b'"name": "minlint"' in lsp.stdout.replace(b'":"', b'": "'), lsp.stdout

@@ -32,7 +32,7 @@ def test_case(tmp_path: Path, rule: object, kind: str, source: str) -> None:
         assert not expected, "a VALID case carries no expectations"
     else:
         assert expected, "an INVALID case must expect at least one finding"
-    got = run_case(tmp_path, source, tuple(rule.codes))  # type: ignore[attr-defined]
+    got = run_case(tmp_path, source, tuple(rule.codes), policy=rule.POLICY)  # type: ignore[attr-defined]
     assert got == expected
 
 

@@ -12,7 +12,7 @@ import pytest
 from minlint.project.config import Config
 from minlint.project.index import module_name
 from minlint.run.engine import check
-from tests.support import expectations
+from tests.support import expectations, write_tree
 
 CHECKS = """\
     verify_court_order(request.order)
@@ -23,10 +23,7 @@ CHECKS = """\
 
 
 def tree(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n").replace("{CHECKS}", CHECKS.rstrip("\n")))
+    write_tree(root, {rel: textwrap.dedent(text).replace("{CHECKS}", CHECKS.rstrip("\n")) for rel, text in files.items()})
 
 
 def run(root: Path, select: tuple[str, ...] = ("MIN",)) -> set[tuple[str, int, str]]:

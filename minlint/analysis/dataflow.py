@@ -97,6 +97,8 @@ def _node_defs(node_id: int, kind: str, stmt: cst.CSTNode | None, exprs: Iterabl
                                key_node.value if isinstance(key_node, cst.Index) and key is not None else target))
             elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
                 out.append(Def(target.value.value, "mutate", node_id, value, target.attr.value, target))
+            elif isinstance(target, (cst.Subscript, cst.Attribute)):
+                out.extend(_nested_write(node_id, target, value))
     elif isinstance(stmt, cst.Expr):
         out.extend(_mutation_call(node_id, stmt.value))
     for expr in exprs:  # walrus targets anywhere in what the node evaluates
@@ -108,6 +110,34 @@ def _node_defs(node_id: int, kind: str, stmt: cst.CSTNode | None, exprs: Iterabl
                 out.append(Def(cur.target.value, "assign", node_id, cur.value))  # type: ignore[attr-defined]
             if node_type is not cst.Lambda and node_type is not cst.FunctionDef:
                 stack.extend(children(cur))
+    return out
+
+
+def _nested_write(node_id: int, target: cst.Subscript | cst.Attribute, value: cst.BaseExpression) -> list[Def]:
+    """``x["a"][0]["b"] = v`` (SPEC 8.5): like ``x["a"] = [{"b": v}]`` — a
+    mutation of ``x`` under every constant key on the path, the value under
+    the last name; ``x.a.b = v`` writes ``b`` (``a`` is only read)."""
+    path: list[tuple[str, cst.CSTNode]] = []
+    last = True
+    cur: cst.BaseExpression = target
+    while isinstance(cur, (cst.Subscript, cst.Attribute)):
+        if isinstance(cur, cst.Attribute):
+            if last:
+                path.append((cur.attr.value, cur))
+        elif len(cur.slice) == 1 and isinstance(cur.slice[0].slice, cst.Index):
+            key_value = cur.slice[0].slice.value
+            key = string_value(key_value)
+            if key is not None:
+                path.append((key, key_value))
+        last = False
+        cur = cur.value
+    if not isinstance(cur, cst.Name):
+        return []
+    if not path:  # only integer or computed keys: the value goes into the object
+        return [Def(cur.value, "mutate", node_id, value)]
+    innermost = path[0]
+    out = [Def(cur.value, "mutate", node_id, value, innermost[0], innermost[1])]
+    out.extend(Def(cur.value, "mutate", node_id, None, key, node) for key, node in path[1:])
     return out
 
 

@@ -12,6 +12,7 @@ from minlint.analysis.evidence import (
     Disclosure,
     Evidence,
     Exported,
+    Instruments,
     Requirement,
     Site,
     Step,
@@ -21,6 +22,7 @@ from minlint.analysis.flow import Flow
 from minlint.analysis.payload import Ctx, Payloads, _yields
 from minlint.analysis.prescan import Prescan
 from minlint.analysis.resolve import Resolver
+from minlint.analysis.tiers import TierFlow
 from minlint.analysis.vocab import calls_in
 from minlint.facts.cfg import ENTRY
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
@@ -45,6 +47,7 @@ class Analysis:
         self.vocab = self.resolver.vocab
         self.payloads = Payloads(self.resolver)
         self.flow = Flow(self.resolver)
+        self.tiers = TierFlow(self.flow, policy)
         self.prescan = Prescan(self.resolver)
 
     def callee(self, call: cst.Call, fn: Function) -> Function | ClassFacts | None:
@@ -65,7 +68,15 @@ class Analysis:
                         for g in policy.guards]
         requirements.append(Requirement("record", None, self.flow.record_at(d.fn, d.node, d.entry_point)))
         reachable = d.node in self.resolver.cfg(d.fn).reachable(ENTRY)
-        return Evidence(d, tuple(exports), tuple(requirements), reachable)
+        instruments = None
+        if policy.tiers:
+            tf = self.tiers
+            paths = tf.holding(tf.at(d.fn, d.node, d.entry_point))
+            through = tuple(
+                tf.holding(tf.at(d.fn, d.node, d.entry_point, e.item)) if e.status == "disallowed" else frozenset()
+                for e in exports)
+            instruments = Instruments(paths, through)
+        return Evidence(d, tuple(exports), tuple(requirements), reachable, instruments)
 
     def sites(self, e: Evidence, requirement: Requirement) -> list[Site]:
         """Where the checks behind *requirement*'s verdict are made (or, when it

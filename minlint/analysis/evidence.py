@@ -142,6 +142,16 @@ class Disclosure:
 
 
 @dataclass(frozen=True)
+class Instruments:
+    """SPEC 9: the legal instruments (tiers) that hold at a disclosure, per
+    path. Each element of a set is one class of paths, given as the ids of
+    the tiers that hold on it (empty: no instrument holds there)."""
+
+    paths: frozenset[tuple[str, ...]]  # every path to the disclosure
+    through: tuple[frozenset[tuple[str, ...]], ...]  # per export (aligned with Evidence.exports): paths through its origin
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything the analysis says about one disclosure."""
 
@@ -149,6 +159,7 @@ class Evidence:
     exports: tuple[Exported, ...]
     requirements: tuple[Requirement, ...]
     reachable: bool  # False when no path from the function's entry gets here: checks hold vacuously
+    instruments: Instruments | None = None  # a tiered pack only
 
     def requirement(self, kind: RequirementKind, guard: str | None = None) -> Requirement | None:
         for r in self.requirements:

@@ -23,6 +23,7 @@ from typing import Literal
 
 import libcst as cst
 
+from minlint.analysis.bodies import body_runs
 from minlint.analysis.evidence import HOLDS, Requirement, Site, SiteKind, Verdict, WeakCheck, unique
 from minlint.analysis.resolve import Resolver
 from minlint.analysis.vocab import calls_in
@@ -93,24 +94,36 @@ class Flow:
             if node.kind == "stmt" and node.stmt is not None:
                 checked_call = statement_call(node.stmt)
                 if checked_call is not None:
-                    self._statement_guards(ff, node.id, checked_call)
+                    self._statement_guards(ff, node.id, checked_call, node.stmt)
             elif node.kind in ("test", "assert") and node.stmt is not None:
                 self._test_guards(ff, node.id, node.stmt, node.kind == "assert")  # type: ignore[arg-type]
         return ff
 
-    def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call) -> None:
+    def _statement_guards(self, ff: FunctionFlow, n: int, call: cst.Call, stmt: cst.CSTNode) -> None:
         helper = self.r.callee(call, ff.fn)
-        guards = self.vocab.guard_calls(call, ff.fn)
+        if isinstance(helper, Function) and not body_runs(helper, stmt):
+            return  # a generator not iterated, a coroutine not awaited: the checks inside have not run
+        guards = [] if self.r.shadowed(call, ff.fn) else self.vocab.guard_calls(call, ff.fn)
         # a check defined in the checked code that can never fail checks nothing
         # (asked only of guard calls: it builds the helper's flow)
         if guards and not (isinstance(helper, Function) and not self.can_fail(helper)):
             for g in guards:
                 ff.edges.setdefault(g.id, []).append(((n, "next"), None))
-        if isinstance(helper, Function) and helper is not ff.fn:
+        helpers = [h for h in self._targets(call, ff.fn, helper) if h is not ff.fn]
+        if helpers:
             for g in self.r.policy.guards:
-                v = self.establishes(helper, g)
-                if v.holds:
-                    ff.edges.setdefault(g.id, []).append(((n, "next"), v.weak or None))
+                verdicts = [self.establishes(h, g) for h in helpers]
+                if all(v.holds for v in verdicts):  # SPEC 8.1: only if every target establishes it
+                    weak = tuple(w for v in verdicts for w in v.weak)
+                    ff.edges.setdefault(g.id, []).append(((n, "next"), weak or None))
+
+    def _targets(self, call: cst.Call, fn: Function, helper: object) -> list[Function]:
+        """The helpers a call reaches: a method on a receiver of a known class
+        and its overrides (SPEC 8.1), else the one the name resolves to."""
+        methods = self.r.types.targets(call, fn) if isinstance(call.func, cst.Attribute) else []
+        if methods:
+            return methods
+        return [helper] if isinstance(helper, Function) else []
 
     def _test_guards(self, ff: FunctionFlow, n: int, atom: cst.BaseExpression, in_assert: bool) -> None:
         label: Branch = "false" if _negated_comparison(atom) else "true"
@@ -258,8 +271,8 @@ class Flow:
 
     # -- transparency -----------------------------------------------------------
     def _helper_records(self, call: cst.Call, fn: Function) -> bool:
-        helper = self.r.callee(call, fn)
-        return isinstance(helper, Function) and helper is not fn and self.records(helper)
+        helpers = [h for h in self._targets(call, fn, self.r.callee(call, fn)) if h is not fn]
+        return bool(helpers) and all(self.records(h) for h in helpers)
 
     def records(self, helper: Function) -> bool:
         key = id(helper)

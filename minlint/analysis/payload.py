@@ -18,18 +18,25 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from minlint.analysis.accessors import Access, accessor
 from minlint.analysis.dataflow import Def, bound_targets
 from minlint.analysis.evidence import Export, ExportKind, Through
+from minlint.analysis.frameworks import selected, selected_fields, view_serializer
 from minlint.analysis.resolve import Resolver
 from minlint.facts.cfg import ENTRY
 from minlint.facts.module import ClassFacts, Function
-from minlint.facts.names import all_params, dotted, known_names, last_name, string_value
+from minlint.facts.names import all_params, dotted, last_name, string_value
 from minlint.parse.nodes import children
 from minlint.parse.positions import Lazy
 from minlint.policy.pack import normalise_field
 
 WHOLE_METHODS = {"dict", "model_dump", "to_dict", "_asdict", "as_dict", "asdict", "to_json_dict", "model_dump_json", "json"}
 ASDICT_FUNCS = {"asdict", "astuple", "model_to_dict", "to_dict"}
+# A copy of the whole record with some fields replaced: whole unless built here (qualified names only:
+# `s.replace(".", "-")` is str's)
+REPLACE_FUNCS = {"dataclasses.replace", "copy.replace"}
+# PEP 750 template strings (Python 3.14); libcst parses them from 1.8 on
+TEMPLATED = getattr(cst, "TemplatedString", None)
 ORM_METHODS = {"get", "filter", "first", "last", "all", "exclude", "get_or_create", "latest", "earliest", "one",
                "one_or_none", "scalar", "scalars", "select_related", "prefetch_related", "only", "defer"}
 
@@ -50,6 +57,7 @@ class Payloads:
     def __init__(self, resolver: Resolver) -> None:
         self.a = resolver
         self.defs = resolver.defs
+        self.types = resolver.types
         self._active: set[tuple[int, int, bool]] = set()
 
     # -- entry ------------------------------------------------------------------
@@ -82,7 +90,7 @@ class Payloads:
             # what a lambda hands over is its body; its parameters are unknown
             env = {**ctx.env, **{p.name.value: () for p in all_params(expr.params)}}
             return self.exported(expr.body, Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through), whole)
-        if isinstance(expr, cst.FormattedString):
+        if isinstance(expr, cst.FormattedString) or (TEMPLATED is not None and isinstance(expr, TEMPLATED)):
             return self._all(_formatted_expressions(expr), ctx, True)
         if isinstance(expr, cst.Name):
             return self._name(expr, ctx, whole)
@@ -212,8 +220,11 @@ class Payloads:
         fn = ctx.fn
         if fn.node is not None and name not in ("self", "cls"):
             sites, escapes = self.a.project.call_sites(fn)
-            if sites and not escapes:
+            if sites:
                 out: list[Export] = []
+                if escapes:  # SPEC 8.4: the known callers' fields, and for the rest what its name says, else MIN103
+                    out.append(self._item("field", name, use, ctx) if self._named_by_policy(name) else self._item(
+                        "dynamic", f"parameter '{name}', whose callers are not all known", use, ctx))
                 for site in sites:
                     passed = _argument_for(site.call, fn, name)
                     node = self.a.node_of_call(site.caller).get(id(site.call))
@@ -239,7 +250,7 @@ class Payloads:
             serializer = self._serializer(expr.value, ctx)
             if serializer is not None:
                 return self._serializer_fields(serializer, expr, ctx)
-        if _is_module(expr.value, ctx):
+        if self._is_module(expr.value, ctx):
             return []  # `status.HTTP_200_OK`, `settings.REGION`: a constant, not user data
         return [self._item("field", attr, expr, ctx), *self._written_under(expr.value, attr, ctx)]
 
@@ -276,7 +287,7 @@ class Payloads:
     # -- calls ------------------------------------------------------------------
     def _call(self, call: cst.Call, ctx: Ctx, whole: bool) -> list[Export]:
         func = call.func
-        names = known_names(func, ctx.fn.module.imports)
+        names = self.a.vocab.names(func, ctx.fn)
         last = last_name(func) or ""
         args = call.args
         positional = [a.value for a in args if a.keyword is None and not a.star]
@@ -287,6 +298,9 @@ class Payloads:
             if not args:
                 return [self._item("dynamic", f"{last}()", call, ctx)]
             return [self._item("whole", code, call, ctx)]
+        access = accessor(call, ctx.fn.module.imports)
+        if access is not None:  # operator.attrgetter("email")(u), object.__getattribute__(u, "email"), ...
+            return self._access(access, call, ctx)
         if last == "getattr" and isinstance(func, cst.Name) and len(positional) >= 2:
             found = self.constant_keys(positional[1], ctx)
             if found is not None:
@@ -307,21 +321,27 @@ class Payloads:
             named = [(s, a) for a in positional if (s := string_value(a)) is not None]
             if named:
                 return [self._item("field", s, a, ctx) for s, a in named]
-            if self._is_local_dict(func.value, ctx):
-                return self.exported(func.value, ctx, True)
+            if self._is_local_dict(func.value, ctx) or not self._maybe_queryset(func.value, ctx):
+                return self.exported(func.value, ctx, True)  # a dict's values: its contents (SPEC 8.6)
             return [self._item("whole", code, call, ctx)]
         if last == "serialize" and any(n.endswith("serializers.serialize") or n == "serialize" for n in names):
             return self._named_or_whole(keywords.get("fields"), call, ctx)
-        if (isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and _is_module(func.value, ctx))) and (
+        if ((isinstance(func, cst.Name) or (isinstance(func, cst.Attribute) and self._is_module(func.value, ctx))) and (
             last in ASDICT_FUNCS and positional
-        ):
+        )) or (positional and any(n in REPLACE_FUNCS for n in names)):
             if "fields" in keywords:
                 return self._named_or_whole(keywords.get("fields"), call, ctx)
             return self._whole_or_built(positional[0], call, ctx)
-        if isinstance(func, cst.Attribute) and last in WHOLE_METHODS and not _is_module(func.value, ctx):
+        if isinstance(func, cst.Attribute) and last in WHOLE_METHODS and not self._is_module(func.value, ctx):
             if "include" in keywords:
                 return self._named_or_whole(keywords.get("include"), call, ctx)
             return self._whole_or_built(func.value, call, ctx)
+        select = selected(call)
+        if select is not None:  # SQLAlchemy (SPEC 8.6): the columns selected, else rows of the model
+            columns = selected_fields(select)
+            if columns is not None:
+                return [self._item("field", n, node, ctx) for n, node in columns]
+            return [self._item("whole", f"a model instance from {code}", call, ctx)] if whole else []
         if last == "get_object_or_404" or (self._is_orm(call, ctx)):
             return [self._item("whole", f"a model instance from {code}", call, ctx)] if whole else []
 
@@ -332,18 +352,24 @@ class Payloads:
         target = self.a.callee(call, ctx.fn)
         if isinstance(target, ClassFacts):
             return self._construct(target, call, ctx, whole)
+        if isinstance(func, cst.Attribute) and self.a.vocab.sink(call, ctx.fn) is None:
+            methods = self.types.targets(call, ctx.fn)  # SPEC 8.1: the method and its overrides, the union
+            if methods:
+                return [i for m in methods for i in self._returns(m, call, ctx, whole)]
         if isinstance(target, Function) and self.a.vocab.sink(call, ctx.fn) is None:
             return self._returns(target, call, ctx, whole)
         if isinstance(func, cst.Name) and func.value == "dict":
             return self._keywords_as_fields(args, ctx)  # dict(k=v) is {"k": v}
         # an unknown function: derived data is still the data
         out = []
-        if isinstance(func, cst.Attribute) and not _is_module(func.value, ctx) and not isinstance(
+        if isinstance(func, cst.Attribute) and not self._is_module(func.value, ctx) and not isinstance(
             func.value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
+        ) and not self.types.is_service(func.value, ctx.fn):
             out.extend(self.exported(func.value, ctx, whole))
         elif isinstance(func, cst.Attribute) and last == "format":
             pass  # "...".format(...): the arguments below
+        elif isinstance(func, (cst.Call, cst.Subscript)):
+            out.extend(self.exported(func, ctx, whole))  # partial(str, user.dob)(): the callee carries data too
         # map(lambda u: u.email, users): the lambda says what is taken from users
         consumed = any(isinstance(a.value, cst.Lambda) for a in args)
         for a in args:
@@ -353,10 +379,34 @@ class Payloads:
                 out.extend(self.exported(a.value, ctx, (whole or a.keyword is None) and not consumed))
         return out
 
+    def _is_module(self, expr: cst.BaseExpression, ctx: Ctx) -> bool:
+        """An imported module or class, a builtin, a class of this module,
+        unless a parameter or local of the function shadows the name (SPEC 8.3)."""
+        name = dotted(expr)
+        if name is not None and self.a.vocab.scopes.local_names(ctx.fn) and (
+                name.partition(".")[0] in self.a.vocab.scopes.local_names(ctx.fn)):
+            return False
+        return _is_module(expr, ctx)
+
+    def _access(self, access: Access, call: cst.Call, ctx: Ctx) -> list[Export]:
+        """A standard-library read of constant names: those fields; of a name known only at run time: MIN103."""
+        out: list[Export] = []
+        for key in access.keys:
+            found = self.constant_keys(key, ctx)
+            if found is None:
+                return [self._item("dynamic", f"{self._code(call, ctx)} with a name known only at run time",
+                                   call, ctx)]
+            for name in found:
+                field = name.rsplit(".", 1)[-1] if access.dotted else name
+                out.append(self._item("field", field, call, ctx))
+                if access.obj is not None and field == name:
+                    out.extend(self._written_under(access.obj, name, ctx))
+        return out
+
     def _constant(self, value: cst.BaseExpression, ctx: Ctx) -> bool:
         """A module constant or an attribute of an imported module or class."""
         if isinstance(value, cst.Attribute):
-            return _is_module(value.value, ctx)
+            return self._is_module(value.value, ctx)
         if isinstance(value, cst.Name) and value.value.isupper():
             return not self.defs(ctx.fn).reaching(value.value, ctx.node)
         return False
@@ -418,6 +468,17 @@ class Payloads:
         for a in call.args:
             if a.keyword is not None:
                 bindings[a.keyword.value] = (a.value, ctx)
+        if fn.star is not None and not any(a.star for a in call.args):
+            # `*attrs` takes the extra positional arguments of this call (SPEC 8.5)
+            extra = positional[max(len(fn.positional) - offset, 0):]
+            bindings[fn.star] = (cst.Tuple([cst.Element(v) for v in extra]), ctx)
+        if fn.node is not None and not any(a.star for a in call.args):
+            # SPEC 8.4: a parameter this call does not pass holds its default here,
+            # not what the other call sites pass
+            scope = Ctx(fn.parent or fn.module.module_function or fn, ENTRY, via=ctx.via, through=ctx.through)
+            for p in all_params(fn.node.params):
+                if p.default is not None and p.name.value not in bindings:
+                    bindings[p.name.value] = (p.default, scope)
         via = ctx.via or Lazy(lambda: (
             f"via {fn.name}() in {fn.module.display}:{fn.module.line_of(fn.node) if fn.node is not None else 1}"))
         out: list[Export] = []
@@ -475,6 +536,9 @@ class Payloads:
             inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through)
             consts = self.a.constant_strings(it, ctx.fn, at=ctx.node) if not isinstance(it, cst.Name) or (
                 it.value not in env) else None
+            if isinstance(it, cst.Name) and it.value not in env and it.value in ctx.bindings:
+                arg, caller = ctx.bindings[it.value]  # names passed at this call site: `*attrs`
+                consts = self.a.constant_strings(arg, caller.fn, at=caller.node)
             record_items = _items_of_record(it)
             if record_items is not None:
                 return [self._item("dynamic", f"a comprehension over {self._code(record_items, ctx)}", expr, ctx)]
@@ -487,8 +551,13 @@ class Payloads:
         inner = Ctx(ctx.fn, ctx.node, env, ctx.bindings, ctx.via, ctx.through)
         if isinstance(expr, cst.DictComp):
             names = self.constant_keys(expr.key, inner)
+            # {u.ip: u.phone for u in users}: keys computed from data are that data; a bare loop variable
+            # (`{name: getattr(u, name) for name in fields}`) is a field name known only at run time
+            keys = self.exported(expr.key, inner, False) if names is None and not isinstance(expr.key, cst.Name) else []
             if names is not None:
                 out.extend(self._item("field", n, expr.key, ctx) for n in names)
+            elif keys:
+                out.extend(keys)
             else:
                 out.append(self._item("dynamic", f"the key {self._code(expr.key, ctx)} known only at run time",
                                       expr.key, ctx))
@@ -501,6 +570,9 @@ class Payloads:
     def _whole_or_built(self, obj: cst.BaseExpression, call: cst.Call, ctx: Ctx) -> list[Export]:
         """``asdict(x)``: the keywords of the constructor call that built x, else the whole record."""
         built = self._built_by(obj, ctx)
+        if built is None and isinstance(obj, cst.Call) and obj.args and all(a.keyword is not None for a in obj.args) \
+                and self.a.callee(obj, ctx.fn) is None:
+            built = obj, ctx  # Export(ip=..., phone=...)._asdict() of a namedtuple: the keywords are its fields
         if built is not None:
             built_call, built_ctx = built
             return self._keywords_as_fields(built_call.args, built_ctx) + self._construct_positional(built_call, built_ctx)
@@ -555,6 +627,31 @@ class Payloads:
                 return True
         return bool(text and ".objects." in f".{text}")
 
+    def _maybe_queryset(self, expr: cst.BaseExpression, ctx: Ctx, depth: int = 0) -> bool:
+        """Whether ``expr.values()`` can be Django's (SPEC 8.6): a
+        ``Model.objects…`` chain, a value annotated as a ``QuerySet``, or a
+        parameter nothing says more about; not a value built by another call
+        (``Counter(...)``, ``defaultdict(int)``, a helper's result)."""
+        text = self._code(expr, ctx)
+        if ".objects" in text or "QuerySet" in text or "query(" in text:
+            return True
+        if depth > 4:
+            return True
+        if isinstance(expr, cst.Name):
+            reaching = self.defs(ctx.fn).reaching(expr.value, ctx.node)
+            values = [d for d in reaching if d.kind in ("assign", "element") and d.value is not None]
+            if any(d.kind == "param" for d in reaching) or not values:
+                node = ctx.fn.node
+                for p in all_params(node.params) if node is not None else ():
+                    if p.name.value == expr.value and p.annotation is not None:
+                        return "QuerySet" in ctx.fn.module.code_for(p.annotation)
+                return True  # unknown: may be a queryset
+            return any(self._maybe_queryset(d.value, Ctx(ctx.fn, d.node), depth + 1)
+                       for d in values if d.value is not None)
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            return self._maybe_queryset(expr.func.value, ctx, depth + 1)  # rows.filter(...).values()
+        return not isinstance(expr, cst.Call)
+
     def _is_local_dict(self, expr: cst.BaseExpression, ctx: Ctx) -> bool:
         if isinstance(expr, cst.Dict):
             return True
@@ -568,7 +665,9 @@ class Payloads:
     def _serializer(self, expr: cst.BaseExpression, ctx: Ctx) -> ClassFacts | None:
         if isinstance(expr, cst.Call):
             target = self.a.callee(expr, ctx.fn)
-            return target if isinstance(target, ClassFacts) and "serializer" in target.kinds else None
+            if isinstance(target, ClassFacts) and "serializer" in target.kinds:
+                return target
+            return view_serializer(expr, ctx.fn, self.types)  # self.get_serializer(obj) in a DRF view
         if isinstance(expr, cst.Name):
             for d in self.defs(ctx.fn).reaching(expr.value, ctx.node):
                 if d.kind == "assign" and d.value is not None:
@@ -602,16 +701,16 @@ def _yields(expr: cst.CSTNode) -> list[cst.Yield]:
     return out
 
 
-def _formatted_expressions(fstring: cst.FormattedString) -> list[cst.BaseExpression]:
-    """The expressions of an f-string, those in format specs included."""
+def _formatted_expressions(fstring: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The expressions of an f-string or a t-string, those in format specs included."""
     out: list[cst.BaseExpression] = []
-    stack = list(fstring.parts)
+    stack: list[cst.CSTNode] = list(getattr(fstring, "parts", ()))
     while stack:
         part = stack.pop()
-        if isinstance(part, cst.FormattedStringExpression):
-            out.append(part.expression)
-            if part.format_spec:
-                stack.extend(part.format_spec)
+        expression = getattr(part, "expression", None)  # FormattedStringExpression, TemplatedStringExpression
+        if isinstance(expression, cst.BaseExpression):
+            out.append(expression)
+            stack.extend(getattr(part, "format_spec", None) or ())
     return out
 
 

@@ -14,6 +14,7 @@ import re
 import libcst as cst
 
 from minlint.analysis.dataflow import Defs, reaching_definitions
+from minlint.analysis.types import Types
 from minlint.analysis.vocab import Vocabulary, calls_in
 from minlint.facts.cfg import CFG, ENTRY, EXIT
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
@@ -27,6 +28,8 @@ class Resolver:
         self.project = project
         self.policy = policy
         self.vocab = Vocabulary(policy)
+        self.types = Types(self)
+        self._bindings: dict[int, tuple[Function, Defs]] = {}
         self._never_returns: dict[int, bool] = {}
         self._keep: list[Function] = []
         self._cfgs: dict[int, tuple[Function, CFG]] = {}
@@ -127,12 +130,29 @@ class Resolver:
     def _exit_of(self, call: cst.Call, fn: Function) -> bool | Function:
         """True for a call of an exit, the helper when it is one of the checked
         code (an exit if it never returns), False otherwise."""
-        if self.vocab.is_exit(call, fn):
-            return True
         if self.vocab.sink(call, fn) is not None:
             return False  # a disclosure is never taken as the end of the path
         helper = self.callee(call, fn)
+        if isinstance(helper, Function) and not _is_stub(helper.cfg):  # the raw CFG: exits are being decided
+            # defined in the checked code: its body decides, not its name (`def deny(r): log(r)` returns)
+            return helper
+        if self.vocab.is_exit(call, fn) and not self.shadowed(call, fn):
+            return True
         return helper if isinstance(helper, Function) else False
+
+    def shadowed(self, call: cst.Call, fn: Function) -> bool:
+        """The callee is a local of *fn* that is not the pack's name (SPEC 8.3): a parameter
+        (`def handler(request, deny)`) or a local bound to a lambda (`deny = lambda r: None`). Python makes
+        a name local to the whole function when it is bound anywhere in it. A local bound to anything else
+        (`verify = legal.verify_court_order`) may be the check itself and keeps its name."""
+        func = call.func
+        if not isinstance(func, cst.Name) or fn.node is None:
+            return False
+        got = self._bindings.get(id(fn))
+        if got is None:  # over the CFG without exits: deciding exits asks this, and bindings never need them
+            got = self._bindings[id(fn)] = (fn, reaching_definitions(fn, fn.cfg))
+        return any(d.kind == "param" or (d.kind == "assign" and isinstance(d.value, cst.Lambda))
+                   for d in got[1].all_of(func.value))
 
     def never_returns(self, fn: Function) -> bool:
         """A helper that always raises (``refuse(case)``) ends the path.

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
+from minlint.analysis.scope import Scopes
 from minlint.facts.module import Function, decorator_names
-from minlint.facts.names import decorator_target, known_names, last_name, matches_any
+from minlint.facts.names import decorator_target, dotted, known_names, last_name, matches_any
 from minlint.parse.nodes import children
 from minlint.policy.pack import Guard, Policy, Sink
 
@@ -42,8 +43,17 @@ class Vocabulary:
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.sink_names = tuple(s.name for s in policy.sinks)
+        self.scopes = Scopes()
 
     def names(self, expr: cst.BaseExpression, fn: Function) -> tuple[str, ...]:
+        """What *expr* is known by in *fn*. A chain rooted at a parameter or
+        local that shadows an import (SPEC 8.3) is that local: a bare name is
+        nothing the policy can name, ``request.user`` is known as written."""
+        written = dotted(expr)
+        if written is not None:
+            head, _, rest = written.partition(".")
+            if self.scopes.shadowed(head, fn):
+                return (written,) if rest else ()
         return known_names(expr, fn.module.imports)
 
     def sink(self, call: cst.Call, fn: Function) -> Sink | None:

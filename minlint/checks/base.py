@@ -37,6 +37,7 @@ class Raw:
     scope: str | None = None
     fields: tuple[str, ...] = ()
     guard: str | None = None
+    tiers: tuple[str, ...] | None = None  # a tiered pack: the instruments that hold (SPEC 9)
 
 
 class Rule:
@@ -47,6 +48,8 @@ class Rule:
     codes: ClassVar[tuple[str, ...]] = ()
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
+    # the pack (TOML text) the cases run under; None: the default pack
+    POLICY: ClassVar[str | None] = None
 
     def check(self, evidence: Evidence, policy: Policy) -> Iterator[Raw]:
         raise NotImplementedError

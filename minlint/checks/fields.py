@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from minlint.checks.base import Raw, Rule
+from minlint.checks.tiers import field_verdict, tiers_note
 from minlint.parse.positions import Lazy
 
 if TYPE_CHECKING:
@@ -28,13 +29,17 @@ class FieldRule(Rule):
         d = evidence.disclosure
         allowed = ", ".join(sorted(policy.allowed))
         target = Lazy(d.where)  # a position: only worth computing for a finding
-        for e in evidence.exports:
+        for i, e in enumerate(evidence.exports):
             item = e.item
             via = Lazy(lambda v=item.via: f" ({v})" if v else "")  # type: ignore[misc]
             if e.status == "disallowed":
+                tiered = field_verdict(evidence, i, policy)  # SPEC 9: under a tiered pack, only where no tier allows it
+                if not tiered.report:
+                    continue
                 yield Raw(item.module, item.node, "MIN101",
                           {"category": f" ({e.category})" if e.category else "", "target": target, "via": via,
-                           "allowed": allowed}, item.scope, fields=(item.name,))
+                           "allowed": allowed, "tiers": tiers_note(policy, tiered) if policy.tiers else ""},
+                          item.scope, fields=(item.name,), tiers=tiered.holding if policy.tiers else None)
             elif e.status == "whole":
                 yield Raw(item.module, item.node, "MIN102", {"what": item.name, "target": target, "via": via},
                           item.scope)

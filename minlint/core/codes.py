@@ -41,7 +41,7 @@ CODES: dict[str, Code] = {
     c.code: c
     for c in (
         Code("MIN101", "disallowed-field", "a disclosure exports a field outside the allowed categories",
-             "{fields}{category} {reach} {target}{via}; allowed: {allowed}", "data-minimization", "7.5"),
+             "{fields}{category} {reach} {target}{via}; allowed: {allowed}{tiers}", "data-minimization", "7.5"),
         Code("MIN102", "whole-record", "a disclosure exports a whole record (every field)",
              "a whole record, {what}, reaches {target}{via}; export named fields instead", "data-minimization",
              "8.0"),
@@ -54,6 +54,10 @@ CODES: dict[str, Code] = {
             ("MIN203", "missing-terror-suspect-check",
              "no check that the order confirms a terror suspect, on every path before the disclosure", "8.0"),
         )),
+        Code("MIN200", "no-legal-instrument",
+             "the disclosure is reachable on a path on which no legal instrument (tier) holds",
+             "{target} exports {what}{category} on a path on which no legal instrument holds{detail}",
+             "required-check", "8.5"),
         Code("MIN204", "check-as-assert", "a required check is written as `assert` (removed by `python -O`)",
              "{detail}, which python -O removes: raise or return instead", "required-check", "7.5"),
         Code("MIN205", "leaky-jurisdiction-list", "a jurisdiction check lets a blocked jurisdiction through",

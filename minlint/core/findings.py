@@ -24,6 +24,8 @@ class Finding:
     function: str | None = None  # qualified name of the enclosing function
     fields: tuple[str, ...] = ()  # MIN10x: the offending field names
     guard: str | None = None  # MIN20x: the guard id
+    # a tiered pack (SPEC 9), MIN101/MIN200: the instruments that hold where it is reported
+    tiers: tuple[str, ...] | None = field(default=None, compare=False)
     source_line: str = field(default="", compare=False)  # the text of `line`, for fingerprints
     # what `message` was made from (minlint.core.codes.message): findings that
     # merge (two fields on one line) are made again from these, never by
@@ -57,4 +59,6 @@ class Finding:
             out["fields"] = list(self.fields)
         if self.guard is not None:
             out["guard"] = self.guard
+        if self.tiers is not None:
+            out["tiers"] = list(self.tiers)
         return out

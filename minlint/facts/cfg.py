@@ -315,11 +315,41 @@ class _Builder:
             self.pending = t
             self.jump([(fail, "jump")], "raise")
             self.node_of.setdefault(id(small), self.node_of.get(id(small.test), fail))
+        elif isinstance(small, cst.Expr) and isinstance(small.value, (cst.BooleanOperation, cst.IfExp)):
+            self.branching(small.value)
         else:
             n = self.add("stmt", small, (small,))
             call = _statement_call(small)
             if call is not None:
                 self.calls[n] = call  # a candidate exit: see CFG.with_exits
+
+    def branching(self, expr: cst.BooleanOperation | cst.IfExp) -> None:
+        """An expression statement that branches (``P or deny(r)``, ``check(o) if urgent else None``):
+        its operands are a test and arms, as an ``if`` statement's are (issue 21's control inventory)."""
+        if isinstance(expr, cst.BooleanOperation):
+            t, f = self.test(expr.left)
+            conjunction = isinstance(expr.operator, cst.And)
+            self.pending = t if conjunction else f  # the right operand runs only on this side
+            self.arm(expr.right)
+            self.pending = (f if conjunction else t) + self.pending
+            return
+        t, f = self.test(expr.test)
+        self.pending = t
+        self.arm(expr.body)
+        after = self.pending
+        self.pending = f
+        self.arm(expr.orelse)
+        self.pending = after + self.pending
+
+    def arm(self, expr: cst.BaseExpression) -> None:
+        """One arm of a branching expression statement: a statement of its own (a call in it may be an exit)."""
+        if isinstance(expr, (cst.BooleanOperation, cst.IfExp)):
+            self.branching(expr)
+            return
+        n = self.add("stmt", expr, (expr,))
+        call = statement_call(expr)
+        if call is not None:
+            self.calls[n] = call
 
     def if_(self, stmt: cst.If) -> None:
         t, f = self.test(stmt.test)
@@ -454,7 +484,12 @@ def _statement_call(small: cst.BaseSmallStatement) -> cst.Call | None:
 
 
 def statement_call(small: cst.CSTNode) -> cst.Call | None:
-    """The call at statement level: ``f(x)``, ``await f(x)`` or ``y = f(x)``."""
+    """The call at statement level: ``f(x)``, ``await f(x)`` or ``y = f(x)``; or an arm of a branching
+    expression statement (``P or deny(r)``: the node of ``deny(r)`` is the call itself)."""
+    if isinstance(small, cst.Await):
+        small = small.expression
+    if isinstance(small, cst.Call):
+        return small
     if isinstance(small, cst.Expr):
         return _statement_call(small)
     if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and small.value is not None:

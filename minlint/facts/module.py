@@ -10,6 +10,7 @@ every expression; the lookups answer what the whole module's tree would.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -143,9 +144,15 @@ class ModuleFacts:
         self._order = {id(c): i for i, c in enumerate(self.chunks)}
         self._run_heads: dict[str, list[Chunk]] | None = None  # see _runs_defining
         self._chunk_of: dict[int, Chunk] = {}  # id(node) -> its part, for the parts indexed so far
-        self._indexed: set[int] = set()  # ids of the parts in _chunk_of
+        # the parts parsed and not yet in _chunk_of, in source order: chunk_of
+        # looks only at these (looking at every part on each lookup was
+        # quadratic in a module of thousands of small functions, issue 15)
+        self._pending: list[Chunk] = []
         self.module_function: Function | None = Function("<module>", self, None)
         self._line_starts: list[int] | None = None  # offset of each line, for source_line
+        # one string per line for every finding on it: n findings on one long
+        # line held n copies of it (quadratic memory, issue 15)
+        self._stripped: dict[int, str] = {}
         self.parsed_chars = 0  # characters of the parts parsed so far
         self.on_parse: Callable[[int], None] | None = None  # told the characters of each part parsed later
         # told each part asked about that libcst cannot parse (each time it is asked about)
@@ -164,6 +171,7 @@ class ModuleFacts:
                     self.on_unparsed(exc)
                 return
         chunk.tree = tree
+        bisect.insort(self._pending, chunk, key=lambda c: self._order[id(c)])
         # a definition's imports were added from ast, in order, when the module was read
         _walk(tuple(tree.body), self, chunk, "", None, None, True, chunk.part.imports is None)
         self.parsed_chars += len(chunk.part.text)
@@ -307,6 +315,13 @@ class ModuleFacts:
         end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
         return self.text[start:end].rstrip("\r\n")
 
+    def stripped_line(self, line: int) -> str:
+        """``source_line(line).strip()``, the same string object for every caller."""
+        out = self._stripped.get(line)
+        if out is None:
+            out = self._stripped[line] = self.source_line(line).strip()
+        return out
+
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions.start(node)[0]
 
@@ -314,19 +329,27 @@ class ModuleFacts:
         found = self._chunk_of.get(id(node))
         if found is not None:
             return found
-        for chunk in self.chunks:
-            if chunk.tree is None or id(chunk) in self._indexed:
-                continue
+        out: Chunk | None = None
+        done = 0  # parts indexed now, from the front of _pending (unless one is asked of itself)
+        keep: list[Chunk] = []
+        for i, chunk in enumerate(self._pending):
             units = chunk.positions.units()
             if units is None:  # ast and libcst disagree: asked of the part itself
+                keep.append(chunk)
                 if chunk.positions.holds(node):
-                    return chunk
+                    out = chunk
+                    done = i + 1
+                    break
                 continue
-            self._indexed.add(id(chunk))
             self._chunk_of.update(dict.fromkeys(units, chunk))
             if id(node) in units:
-                return chunk
-        return None
+                out = chunk
+                done = i + 1
+                break
+        else:
+            done = len(self._pending)
+        self._pending[:done] = keep
+        return out
 
     def code_for(self, node: cst.CSTNode) -> str:
         """The source of *node*, as its own part's tree prints it."""

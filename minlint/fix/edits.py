@@ -45,10 +45,12 @@ from minlint.analysis.evidence import Evidence, Export
 from minlint.analysis.vocab import calls_in
 from minlint.api import Options, check_files
 from minlint.checks import Raw
+from minlint.core.escape import printable
 from minlint.core.files import write_atomic
 from minlint.core.findings import Finding
 from minlint.facts.module import ClassFacts, Function, ModuleFacts
 from minlint.facts.names import all_params, dotted, last_name
+from minlint.fix.imports import drop_unused
 from minlint.policy.pack import Policy, normalise_field
 from minlint.project.collect import collect
 from minlint.project.config import Config
@@ -100,7 +102,7 @@ class Note:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code} not fixed: {self.reason}"
+        return printable(f"{self.path}:{self.line}:{self.column}: {self.code} not fixed: {self.reason}")
 
 
 @dataclass
@@ -151,6 +153,14 @@ def _write(source: _Source, new_text: str) -> str | None:
     except UnicodeError:
         return f"{display}: the fixed text cannot be written as {source.encoding}; not written"
     real = Path(os.path.realpath(source.file.path))  # a symlink stays a symlink
+    try:
+        writable = bool(real.stat().st_mode & 0o222) and os.access(real, os.W_OK)
+    except OSError as exc:
+        return f"{display}: cannot write: {exc.strerror or exc}"
+    if not writable:
+        # replacing the file would succeed in a writable folder (and always
+        # for root), but a read-only file is one its owner said not to change
+        return f"{display}: cannot write: the file is read-only; not written"
 
     class Changed(Exception):
         pass
@@ -576,6 +586,12 @@ class _Planner:
         target = self.a.callee(call, fn)
         if isinstance(target, ClassFacts):
             return target
+        # `user = users.by_id(x)` where `def by_id(self, ...) -> User`: the
+        # method's return annotation (or what it returns) names the record
+        # class, as the analysis types receivers (SPEC 8.1)
+        typed = self.a.resolver.types.class_of(call, fn)
+        if typed is not None:
+            return typed
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in PYDANTIC_CONSTRUCTORS:
             owner = self.a.project.resolve(func.value, fn) if dotted(func.value) else None
@@ -1065,7 +1081,7 @@ def fix_paths(paths: Sequence[str], config: Config, *, write: bool = True) -> Fi
     plans = {d: p for d, p in plans.items() if d in by_display and (p.remove or p.statements or p.replace)}
     new_texts: dict[str, str] = {}
     for display, plan in plans.items():
-        new = plan.module.tree.visit(_Editor(plan)).code
+        new = drop_unused(by_display[display].text, plan.module.tree.visit(_Editor(plan)).code)
         if new != by_display[display].text:
             new_texts[display] = new
     # a file whose fixes do not check out is dropped and the rest checked
@@ -1118,7 +1134,7 @@ def command(args: argparse.Namespace, config: Config) -> int:
     for note in result.notes:
         sys.stderr.write(f"{note}\n")
     for error in result.errors:
-        sys.stderr.write(f"minlint: error: {error}\n")
+        sys.stderr.write(f"minlint: error: {printable(error)}\n")
     total = sum(result.fixes.values())
     files = len(result.fixes)
     if total:

@@ -22,13 +22,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from minlint import __version__
-from minlint.api import Options, check_files
+from minlint.api import Options, check_files, check_text
 from minlint.core.findings import Finding
 from minlint.core.paths import real
 from minlint.project.collect import collect
 from minlint.project.config import Config, find_config
 
 _Key = tuple[str, str, str]
+# flake8 applies noqa comments itself and reports E999; the cache makes flake8 on
+# one file (an editor's save) re-analyse only what changed
+_FLAKE8 = Options(noqa="flake8", syntax=False, cache=True)
 _RESULTS: dict[_Key, dict[Path, list[Finding]]] = {}
 
 
@@ -37,9 +40,11 @@ class MinlintChecker:
     version = __version__
     policy_override: ClassVar[str | None] = None
 
-    def __init__(self, tree: ast.AST, filename: str) -> None:
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         # flake8 requires `tree` to call us with an AST; the analysis parses with libcst
         self.filename = filename
+        # the text flake8 checks: the file's, or stdin's under --stdin-display-name
+        self.lines = lines
 
     @classmethod
     def add_options(cls, parser: Any) -> None:
@@ -56,12 +61,27 @@ class MinlintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         path = Path(self.filename)
-        if not path.is_file():
-            return  # stdin and the like: nothing on disk to index
-        config = _config(real(path.parent)).with_overrides(policy=self.policy_override)
-        by_file = _project(config)
-        for f in by_file.get(real(path), ()):
+        text = "".join(self.lines)
+        config = _config(real(path.parent) if path.parent.is_dir() else real(Path.cwd()))
+        config = config.with_overrides(policy=self.policy_override)
+        if _on_disk(path) == text:
+            found = _project(config).get(real(path), [])
+        else:
+            # piped text (`flake8 --stdin-display-name X -`), or a file that
+            # changed since flake8 read it: the text flake8 has stands in for
+            # the file in its project, as an editor's buffer does
+            found = check_text(text, self.filename, _FLAKE8, config=config).findings
+        for f in found:
             yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+
+
+def _on_disk(path: Path) -> str | None:
+    try:
+        # as flake8 reads a file: universal newlines, so \r\n files compare equal
+        with path.open(encoding="utf-8", errors="surrogateescape") as fh:
+            return fh.read()
+    except (OSError, UnicodeError):
+        return None
 
 
 @functools.cache
@@ -86,8 +106,7 @@ def _project(config: Config) -> dict[Path, list[Finding]]:
         files = collect([str(root)], config)
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
-        # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
-        report = check_files(files, config, Options(noqa="flake8", syntax=False, cache=True), policy=policy)
+        report = check_files(files, config, _FLAKE8, policy=policy)
         real_of = {f.display: real(f.path) for f in files}
         by_file: dict[Path, list[Finding]] = {}
         for f in report.findings:

@@ -36,6 +36,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from minlint import __version__
 from minlint.core.paths import real
+from minlint.frontends import lsp_actions
 from minlint.policy.pack import PolicyError
 from minlint.project.config import Config, ConfigError, find_config
 
@@ -54,19 +55,6 @@ _WATCHED_GLOBS = ("**/*.py", "**/*.toml")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 logger = logging.getLogger(__name__)
-
-
-def _docs_url() -> str | None:
-    # ruledocs ships separately from the server; without it diagnostics simply
-    # carry no link rather than the server failing to start.
-    try:
-        from minlint.report.ruledocs import DOCS_URL
-    except ImportError:
-        return None
-    return DOCS_URL
-
-
-_DOCS_URL = _docs_url()
 
 
 def uri_to_path(uri: str) -> Path | None:
@@ -117,6 +105,7 @@ class MinlintServer(LanguageServer):
             tuple[Path, tuple[Path, ...]], tuple[tuple[tuple[str, int, int], ...], Config | ConfigError]
         ] = {}
         self._failing: dict[str, str] = {}  # uri -> error line currently shown for it
+        self.shown: dict[str, list[types.Diagnostic]] = {}  # uri -> diagnostics last published (for hover)
         self.debounce = DEBOUNCE_SECONDS
 
     # -- scheduling (event loop) ---------------------------------------------
@@ -186,6 +175,7 @@ class MinlintServer(LanguageServer):
             # Closed, or edited since the snapshot: a newer run is on its way.
             if now is None or now.version != doc.version or now.source != doc.text:
                 continue
+            self.shown[doc.uri] = diagnostics
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diagnostics, version=doc.version)
             )
@@ -207,7 +197,30 @@ class MinlintServer(LanguageServer):
 
     def forget(self, uri: str) -> None:
         self._failing.pop(uri, None)
+        self.shown.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
+        ours = [d for d in params.context.diagnostics if lsp_actions.is_ours(d)]
+        if not ours:
+            return None
+        document = self.workspace.get_text_document(uri)
+        codec = self.workspace.position_codec
+        actions = [a for d in ours if (a := lsp_actions.suppress_action(uri, document.source, d, codec)) is not None]
+        fixable = [d for d in ours if d.code in lsp_actions.FIXABLE]
+        path = uri_to_path(uri)
+        if fixable and path is not None:
+            project = self._project(path.parent, self._folders())
+            if isinstance(project, Config):
+                try:
+                    fix = await asyncio.to_thread(lsp_actions.fix_action, uri, path, document.source, project, fixable)
+                except Exception:  # noqa: BLE001 - no fix offered is better than a failed request
+                    self._log(f"minlint: internal error computing the fix:\n{traceback.format_exc()}")
+                    fix = None
+                if fix is not None:
+                    actions.insert(0, fix)
+        return actions or None
 
     # -- analysis (worker thread) ----------------------------------------------
 
@@ -428,9 +441,8 @@ def to_diagnostic(finding: Finding, text: str, codec: PositionCodec, links: bool
     end_line, end_col = max((end_line, end_col), (start_line, start_col))
     start = codec.position_to_client_units(lines, types.Position(line=start_line, character=start_col))
     end = codec.position_to_client_units(lines, types.Position(line=end_line, character=end_col))
-    description = (
-        types.CodeDescription(href=f"{_DOCS_URL}{finding.code}.md") if links and _DOCS_URL else None
-    )
+    href = lsp_actions.page_uri(finding.code) if links else None
+    description = types.CodeDescription(href=href) if href else None
     return types.Diagnostic(
         range=types.Range(start=start, end=end),
         message=finding.message,
@@ -477,6 +489,25 @@ def build_server() -> MinlintServer:
         ls.forget(params.text_document.uri)
         # The file on disk now stands in for the closed buffer in its project.
         ls.schedule([params.text_document.uri], ls.debounce)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=False),
+    )
+    async def code_action(ls: MinlintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        return await ls.code_actions(params)
+
+    @server.command(lsp_actions.PLACE_CURSOR)
+    async def place_cursor(ls: MinlintServer, uri: str, line: int, character: int) -> None:
+        # after the client applied the suppress edit: the cursor goes where the reason is typed
+        spot = types.Position(line=line, character=character)
+        await ls.window_show_document_async(
+            types.ShowDocumentParams(uri=uri, take_focus=True, selection=types.Range(start=spot, end=spot))
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: MinlintServer, params: types.HoverParams) -> types.Hover | None:
+        return lsp_actions.hover(ls.shown.get(params.text_document.uri, []), params.position)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: MinlintServer, params: types.DidChangeWatchedFilesParams) -> None:

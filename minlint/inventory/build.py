@@ -138,7 +138,9 @@ def build(paths: Sequence[str], config: Config, policy: Policy, options: Options
         entry.codes = sorted({code for key in keys if key in reported for code in (key[2],)})
         entry.suppressed = [Suppressed(f.code, f"{f.path}:{f.line}", sup.reason)
                             for key, f, sup in hidden if key in keys]
-        entry.status = "problems" if entry.codes else "suppressed" if entry.suppressed else "ok"
+        # a suppression without a reason is MIN901, a problem for a reviewer, not a settled exception
+        unreasoned = any(not s.reason for s in entry.suppressed)
+        entry.status = "problems" if entry.codes or unreasoned else "suppressed" if entry.suppressed else "ok"
         found.append(entry)
     found.sort(key=lambda e: (e.path, e.line, e.column, e.sink))
     for i, entry in enumerate(found, 1):

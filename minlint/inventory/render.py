@@ -11,11 +11,12 @@ import sys
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from minlint.analysis.disclosures import CHAIN_CAP, DEPTH_CAP
+from minlint.core.files import check_output, write_output
 from minlint.inventory.build import build
 from minlint.inventory.model import CheckSite, DisclosureEntry, ExportedField, GuardCount, Inventory, Step
+from minlint.project.collect import collect
 from minlint.project.config import Config
 
 # ---------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def _diagram(d: DisclosureEntry) -> _Diagram:
     if r.through_callers:
         rlines.append("made by every caller")
     if r.status == "missing":
-        rlines += [part for part in (r.why, r.via) if part] or ["not recorded on every path"]
+        rlines += [part for part in (r.why, r.via) if part] or [NOT_RECORDED]
     checks.append(_Box("rec", r.status if d.reachable else "context", "check",
                        f"transparency record (MIN301): {r.status}", rlines,
                        f"transparency: {r.status}"))
@@ -294,6 +295,15 @@ def _fields_md(d: DisclosureEntry) -> str:
     return ", ".join(parts) or "\u2014"
 
 
+# A reviewer reads the problems first, then the exceptions, then the rest;
+# IDs keep the inventory's order (path, line), so D3 is D3 in every format.
+_REVIEW_RANK = {"problems": 0, "suppressed": 1, "ok": 2}
+
+
+def _review_order(inv: Inventory) -> list[DisclosureEntry]:
+    return sorted(inv.disclosures, key=lambda d: _REVIEW_RANK.get(d.status, 3))
+
+
 def render_markdown(inv: Inventory) -> str:
     s = inv.summary
     out: list[str] = [
@@ -330,7 +340,7 @@ def render_markdown(inv: Inventory) -> str:
                  *[_md(g.title) for g in inv.policy.guards], "record", "status"]
         out.append("| " + " | ".join(heads) + " |")
         out.append("|" + "---|" * len(heads))
-        for d in inv.disclosures:
+        for d in _review_order(inv):
             cells = [
                 f"[{d.id}](#{d.id.lower()})",
                 f"{_code(f'{d.path}:{d.line}')} {_md(_sink_short(d))}",
@@ -344,7 +354,7 @@ def render_markdown(inv: Inventory) -> str:
             ]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
-    for d in inv.disclosures:
+    for d in _review_order(inv):
         out += _disclosure_md(d)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -400,19 +410,25 @@ def _disclosure_md(d: DisclosureEntry) -> list[str]:
                    + "".join(f"<br>{w.code} at {_code(w.where)}: {_md(w.detail)}" for w in g.weak) + " |")
     r = d.transparency
     out.append(f"| transparency record | MIN301 | {_badge_md(r.status)} | "
-               f"{_checks_md(r.status, r.checks, r.through_callers, r.why, r.via, d)} |")
+               f"{_checks_md(r.status, r.checks, r.through_callers, r.why, r.via, d, NOT_RECORDED)} |")
     out += ["", "```mermaid", render_mermaid(d).rstrip("\n"), "```", ""]
     return out
 
 
+# A missing record is a record that is not made, not a check that is not
+# made before the disclosure: it may come after it (SPEC 2.4).
+NO_CHECK = "no check before the disclosure"
+NOT_RECORDED = "not recorded for the transparency report on every path"
+
+
 def _checks_md(status: str, checks: list[CheckSite], through: bool, why: str, via: str,
-               d: DisclosureEntry) -> str:
+               d: DisclosureEntry, missing: str = NO_CHECK) -> str:
     parts = [f"{_code(s.text)} at {_code(s.where)}" + (f" in {_code(s.function)}" if s.function != d.function else "")
              + (f" ({_md(s.note)})" if s.note else "") for s in checks]
     if not d.reachable and not parts:
         parts.append("vacuously: the disclosure is unreachable")
     if status == "missing":
-        parts += [_md(x) for x in (why, via) if x] or (["no check before the disclosure"] if not checks else [])
+        parts += [_md(x) for x in (why, via) if x] or ([missing] if not checks else [])
     elif through:
         parts.append("made by every caller")
     return "<br>".join(parts) or "\u2014"
@@ -619,7 +635,7 @@ def _chips(d: DisclosureEntry) -> str:
 
 
 def _sites_html(status: str, checks: list[CheckSite], through: bool, why: str, via: str,
-                d: DisclosureEntry) -> str:
+                d: DisclosureEntry, missing: str = NO_CHECK) -> str:
     parts = []
     for s in checks:
         text = f"<code>{_e(s.text)}</code> at <code>{_e(s.where)}</code>"
@@ -633,7 +649,7 @@ def _sites_html(status: str, checks: list[CheckSite], through: bool, why: str, v
     if not d.reachable and not parts:
         parts.append('<span class="note">vacuously: the disclosure is unreachable</span>')
     if status == "missing":
-        parts += [_e(x) for x in (why, via) if x] or ([] if checks else ["no check before the disclosure"])
+        parts += [_e(x) for x in (why, via) if x] or ([] if checks else [missing])
     elif through:
         parts.append('<span class="note">made by every caller</span>')
     return "<br>".join(parts) or "\u2014"
@@ -694,7 +710,7 @@ def render_html(inv: Inventory) -> str:
                  *[g.title for g in guards], "record", "status"]
         out.append('<div class="table-wrap"><table class="summary"><thead><tr>'
                    + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
-        for d in inv.disclosures:
+        for d in _review_order(inv):
             cells = [
                 f'<a href="#{_e(d.id)}">{_e(d.id)}</a>',
                 f'<code class="nowrap">{_e(d.path)}:{d.line}</code><br>{_e(_sink_short(d))}',
@@ -711,7 +727,7 @@ def render_html(inv: Inventory) -> str:
             out.append("<tr>" + "".join(f"<td{k}>{c}</td>" for k, c in zip(classes, cells, strict=False)) + "</tr>")
         out.append("</tbody></table></div>")
 
-    for d in inv.disclosures:
+    for d in _review_order(inv):
         out += _disclosure_html(d)
     out += [('<footer class="note">Generated by minlint inventory. Statuses are computed statically from the code; '
             "<code># noqa</code> suppressions are shown, not hidden.</footer>"), "</body>", "</html>"]
@@ -755,7 +771,7 @@ def _disclosure_html(d: DisclosureEntry) -> list[str]:
                    f"<td>{_sites_html(g.status, g.checks, g.through_callers, g.why, g.via, d)}{weak}</td></tr>")
     r = d.transparency
     out.append(f"<tr><td>transparency record</td><td>MIN301</td><td>{_badge(r.status)}</td>"
-               f"<td>{_sites_html(r.status, r.checks, r.through_callers, r.why, r.via, d)}</td></tr>")
+               f"<td>{_sites_html(r.status, r.checks, r.through_callers, r.why, r.via, d, NOT_RECORDED)}</td></tr>")
     out.append("</tbody></table></div><div>")
     out.append("<h4>Exported</h4>")
     if d.fields or d.exports:
@@ -804,11 +820,14 @@ def render(inv: Inventory, fmt: str) -> str:
 
 def command(args: argparse.Namespace, config: Config) -> int:
     """``minlint inventory``: always exit 0; the inventory is a report, not a gate."""
+    output = getattr(args, "output", None)
+    if output:
+        check_output(output, (f.path for f in collect(args.paths, config)))
     policy = config.load_policy()
     inv = build(args.paths, config, policy)
     text = render(inv, getattr(args, "format", None) or "md")
-    if getattr(args, "output", None):
-        Path(args.output).write_text(text, encoding="utf-8")
+    if output:
+        write_output(output, text)
     else:
         # Markdown holds arrows and check marks: write UTF-8 whatever the
         # console claims, as a file redirect would expect

@@ -446,6 +446,8 @@ _DECORATED: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 def _check_tree(tree: ast.Module, text: str) -> None:
     """Raise ``Unreadable`` if libcst could crash or take too long on ``tree``."""
     time_us, nodes = _measure_tree(tree, text)
+    if nodes * LIBCST_BYTES_PER_NODE > LIBCST_MEMORY_BUDGET:
+        _check_statement_memory(tree)
     if time_us > _TIME_BUDGET_US and time_us > _TIME_PER_NODE_US * nodes:
         raise Unreadable(
             1,
@@ -453,6 +455,33 @@ def _check_tree(tree: ast.Module, text: str) -> None:
             f"too much deeply nested code: libcst would need about {time_us / 1e6:.0f} s "
             f"more than for flat code of this size (limit {_TIME_BUDGET_US / 1e6:.0f} s)",
         )
+
+
+# libcst's memory per node of Python's tree, measured (issue 15, peak RSS of
+# libcst.parse_module on one line of n items): a flat list of digits 3.9 KB
+# per element (385 MB for 100k, 1.5 GB for 400k: about 2,000 bytes per source
+# byte, not the 280 measured on ordinary code), a call of n `f=u.f` keywords
+# 2.9 KB per node (1.1 GB for 100k keywords, 4.5 GB for 400k). Past a few GB
+# libcst's allocator aborts the process (SIGABRT, no output). Parts of a
+# module are parsed on their own, so the budget is per top-level statement:
+# 768 MB, with the process's own ~250 MB under the 1 GB issue 15 allows.
+LIBCST_BYTES_PER_NODE: Final = 4096
+LIBCST_MEMORY_BUDGET: Final = 768 * 1024 * 1024
+
+
+def _check_statement_memory(tree: ast.Module) -> None:
+    """Refuse a top-level statement whose libcst tree would not fit the budget
+    (only asked when the whole file would not: one walk per large file)."""
+    limit = LIBCST_MEMORY_BUDGET // LIBCST_BYTES_PER_NODE
+    for stmt in tree.body:
+        nodes = (n for n in ast.walk(stmt) if not isinstance(n, _LEAF_TYPES))  # as _measure_tree counts
+        for count, _ in enumerate(nodes, 1):
+            if count > limit:
+                raise Unreadable(
+                    stmt.lineno, stmt.col_offset + 1,
+                    f"too large to analyse: one statement of more than {limit:,} syntax nodes would need over "
+                    f"{LIBCST_MEMORY_BUDGET // (1024 * 1024):,} MB in libcst; split it or move the data to a "
+                    "file the code reads")
 
 
 def _measure_tree(tree: ast.Module, text: str) -> tuple[float, int]:

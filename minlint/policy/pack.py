@@ -31,6 +31,8 @@ from minlint.policy import v2
 from minlint.policy.countries import country_code
 from minlint.policy.lines import Lines
 from minlint.policy.model import ArgMatch, DecoratorMatch, FunctionSpec, SanitizerSpec, SourceSpec, Where
+from minlint.policy.tiers import Tier, check_tiers, instrument_guards, merge_tiers, read_tiers
+from minlint.policy.tiers import canonical as tiers_canonical
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -91,7 +93,11 @@ class PolicyError(InputError):
 # ---------------------------------------------------------------------------
 # Field names
 
-_ACRONYM_BEFORE_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])(?![0-9])")
+# The place between an acronym and the capitalised word after it ("IP|Address"),
+# found by lookarounds alone: constant work per position. The capturing form
+# ``([A-Z]+)([A-Z][a-z])`` made the same cuts but retried the whole run of
+# capitals from every position in it, quadratic on an all-capital name (issue 15).
+_ACRONYM_BEFORE_WORD = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z](?![0-9]))")
 _LOWER_BEFORE_UPPER = re.compile(r"([a-z0-9])([A-Z])(?![0-9])")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
@@ -100,7 +106,7 @@ def normalise_field(name: str) -> str:
     """camelCase -> snake_case, lower case, leading underscores dropped: 'lastIP'->'last_ip', '_Phone'->'phone', 'IPAddress'->'ip_address', 'phoneNumber'->'phone_number'."""
     # The (?![0-9]) lookaheads keep version suffixes whole: "IPv6" -> "ipv6" and
     # "clientIpV4" -> "client_ipv4", which is how the default patterns spell them.
-    text = _ACRONYM_BEFORE_WORD.sub(r"\1_\2", name.strip())
+    text = _ACRONYM_BEFORE_WORD.sub("_", name.strip())
     text = _LOWER_BEFORE_UPPER.sub(r"\1_\2", text)
     # Dict keys and headers also come as "phone-number" or "Phone Number".
     text = _SEPARATORS.sub("_", text)
@@ -167,13 +173,12 @@ class Policy:
     sanitizers: tuple[SanitizerSpec, ...] = ()
     record_bases: tuple[str, ...] = ()
     refusals: tuple[str, ...] = ()  # globs on the dotted name of the returned call
-    # [[tiers]] as written (SPEC 9; parsed by the tiers module, see v2.read_tiers).
-    tiers: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
     # Where each plain-name entry was written: (list key, name) -> Where, for
     # MIN902 and `policy show` (typed entries carry their own .where).
     origins: dict[tuple[str, str], Where] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    tiers: tuple[Tier, ...] = ()  # SPEC 9; empty for an untiered pack
     # Every field of every file is classified, mostly the same few names again.
     _memo: dict[str, str | None] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -383,8 +388,8 @@ class _Pack:
     sanitizers: list[SanitizerSpec] = field(default_factory=list)
     record_bases: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
-    tiers: list[dict[str, Any]] = field(default_factory=list)
     origins: dict[tuple[str, str], Where] = field(default_factory=dict)
+    tiers: list[Tier] = field(default_factory=list)
     # (path, mtime_ns, size) of each file as read; None once a file cannot be stat'ed.
     stamps: list[tuple[str, int, int]] | None = field(default_factory=list)
 
@@ -544,7 +549,6 @@ def _read_pack(data: dict[str, Any], file: str, stem: str, lines: Lines | None =
         _origins(pack, lines, "records", "bases", pack.record_bases)
     pack.sources = v2.read_sources(r, data, lines)
     pack.sanitizers = v2.read_sanitizers(r, data, lines)
-    pack.tiers = list(v2.read_tiers(r, data))
 
     guards = data.get("guards", [])
     if not isinstance(guards, list):
@@ -562,6 +566,8 @@ def _read_pack(data: dict[str, Any], file: str, stem: str, lines: Lines | None =
     if "calls" in transparency:
         pack.transparency = r.names(transparency["calls"], "transparency.calls")
         _origins(pack, lines, "transparency", "calls", pack.transparency)
+    if "tiers" in data:
+        pack.tiers = read_tiers(data["tiers"], r.fail)
     return pack
 
 
@@ -762,8 +768,8 @@ def _merge(parent: _Pack, child: _Pack) -> _Pack:
     parent.sanitizers.extend(f for f in child.sanitizers if f not in parent.sanitizers)
     _add(parent.record_bases, child.record_bases)
     _add(parent.refusals, child.refusals)
-    parent.tiers.extend(child.tiers)
     parent.origins.update(child.origins)
+    parent.tiers = merge_tiers(parent.tiers, child.tiers)
     return parent
 
 
@@ -781,18 +787,28 @@ def _check_whole(pack: _Pack, file: str) -> None:
                 raise PolicyError(file, f"disclosure.sinks[name={name}].allowed",
                                   f"category {category!r} is not defined",
                                   f"a category of fields.categories ({defined})")
+
+    def fail(key: str, problem: str, expected: str | None = None) -> NoReturn:
+        raise PolicyError(file, key, problem, expected)
+
+    check_tiers(pack.tiers, {gid: g.code for gid, g in pack.guards.items()}, pack.categories, fail)
+    instruments = instrument_guards(pack.tiers)  # reported as MIN200, never by a code of their own
     used: dict[str, str] = {}
     for gid, guard in pack.guards.items():
         key = f"guards[id={gid}]"
-        if gid not in KNOWN_GUARDS and guard.code is None:
+        if gid in instruments:
+            pass
+        elif gid not in KNOWN_GUARDS and guard.code is None:
             raise PolicyError(file, f"{key}.code", f"custom guard {gid!r} has no code",
                               "a code from MIN206 to MIN299 (court_order, jurisdiction and "
                               "terror_suspect have their own)")
-        code = guard.code or KNOWN_GUARDS[gid][0]
-        if code in used:
+        if gid in instruments:
+            pass
+        elif (code := guard.code or KNOWN_GUARDS[gid][0]) in used:
             raise PolicyError(file, f"{key}.code", f"{code} is already the code of guard {used[code]!r}",
                               "a code no other guard uses")
-        used[code] = gid
+        else:
+            used[code] = gid
         if not (any(guard.lists[n] for n in ("calls", "predicates", "decorators", "subjects"))
                 or guard.decorator_args):
             raise PolicyError(file, key, f"guard {gid!r} can never hold: it has no calls, "
@@ -813,7 +829,7 @@ def _freeze(pack: _Pack) -> Policy:
     guards = tuple(
         Guard(
             id=gid,
-            code=g.code or KNOWN_GUARDS[gid][0],
+            code=g.code or KNOWN_GUARDS.get(gid, ("MIN200", ""))[0],  # an instrument check: MIN200
             title=g.title or (KNOWN_GUARDS[gid][1] if gid in KNOWN_GUARDS
                               else gid.replace("_", "-") + " check"),
             calls=tuple(g.lists["calls"]),
@@ -856,11 +872,10 @@ def _freeze(pack: _Pack) -> Policy:
             "sanitizers": [s.calls for s in pack.sanitizers],
             "records": pack.record_bases,
             "refusals": pack.refusals,
-            "tiers": pack.tiers,
             "guards": [[g.id, [[d.name, d.args] for d in g.decorator_args], g.applies_to, g.exempt, g.unless]
                        for g in guards],
         }} if (pack.functions or pack.sources or pack.sanitizers or pack.record_bases or pack.refusals
-               or pack.tiers or any(g.decorator_args or g.applies_to or g.exempt or g.unless
+               or any(g.decorator_args or g.applies_to or g.exempt or g.unless
                                     for g in guards)) else {}),
         "exits": list(pack.exits),
         "guards": [
@@ -869,6 +884,7 @@ def _freeze(pack: _Pack) -> Policy:
             for g in guards
         ],
         "transparency": list(pack.transparency),
+        **({"tiers": tiers_canonical(pack.tiers)} if pack.tiers else {}),  # untiered packs keep their digest
     }
     digest = hashlib.sha256(
         json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()

@@ -26,7 +26,6 @@ __all__ = [
     "read_sanitizers",
     "read_sources",
     "read_tests",
-    "read_tiers",
 ]
 
 
@@ -213,9 +212,3 @@ def read_tests(r: Reader, value: object, key: str) -> tuple[str, ...]:
                    'a test such as "target_user == requester.user"')
         out[text.strip()] = None
     return tuple(out)
-
-
-def read_tiers(r: Reader, data: dict[str, Any]) -> tuple[dict[str, Any], ...]:
-    """``[[tiers]]`` (SPEC 9) is read by the tiers module when it exists; until
-    then the tables are kept as written so a pack that has them still loads."""
-    return tuple(_array(r, data, "tiers", "tiers"))

@@ -389,6 +389,18 @@ class Project:
             fn = fn.parent
         return self.lookup(module, name.split("."))
 
+    def modules_with(self, word: str) -> list[ModuleFacts]:
+        """The modules whose text holds *word* as a whole word (subclasses of
+        a class name it); recorded for the seed that asks, as callers are."""
+        if self._deps is not None:
+            self._deps.words.add(word)
+        out = []
+        for path in self.files_with(word):
+            module = self.facts(self._by_path[path])
+            if module is not None:
+                out.append(module)
+        return out
+
     # -- callers ------------------------------------------------------------
     def call_sites(self, target: Function) -> tuple[list[CallSite], bool]:
         """Every call of *target* in the checked code, and whether it is also

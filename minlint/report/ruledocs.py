@@ -105,3 +105,18 @@ def absolute_links(markdown: str) -> str:
 def plain_links(markdown: str) -> str:
     """*markdown* with links between rule pages reduced to their text."""
     return _PAGE_LINK.sub(lambda m: m.group(1), markdown)
+
+
+def page_path(code: str) -> Path | None:
+    """The rule page of *code* as a file on disk, where the installation has
+    one (None for a zipped install or a code without a page)."""
+    if not _CODE.fullmatch(code):
+        raise NoPage(code)
+    entry = _pages_dir() / f"{code}.md"
+    if isinstance(entry, Path):
+        return entry if entry.is_file() else None
+    try:
+        path = Path(str(entry))
+    except TypeError:
+        return None
+    return path if path.is_file() else None

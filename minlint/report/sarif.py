@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -106,25 +106,31 @@ def _unwrap(markdown: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def _rule(entry: Code) -> dict[str, object]:
+def _rule(entry: Code, title: str | None = None) -> dict[str, object]:
+    summary = entry.summary
+    if title and entry.code not in CODES:
+        # a pack's own guard (MIN206-MIN299): its title says what is missing
+        summary = f"no {title} on every path before the disclosure"
     rule: dict[str, object] = {
         "id": entry.code,
         "name": entry.name,
-        "shortDescription": {"text": entry.summary},
+        "shortDescription": {"text": summary},
     }
     try:
         markdown = page(entry.code)
     except NoPage:
-        # Custom guard codes (MIN206–MIN299) come from a policy pack and have
-        # no page; their summary is all there is.
-        rule["fullDescription"] = {"text": entry.summary}
-        rule["help"] = {"text": entry.summary, "markdown": entry.summary}
+        # Custom guard codes come from a policy pack and have no page; the
+        # pack's title is all there is.
+        rule["fullDescription"] = {"text": summary}
+        rule["help"] = {"text": summary, "markdown": summary}
     else:
         what = _unwrap(plain_links(section(entry.code, "What it does")))
-        rule["fullDescription"] = {"text": what or entry.summary}
+        rule["fullDescription"] = {"text": what or summary}
         # GitHub renders `markdown` on the alert page, where links relative to
-        # docs/rules/ would break; `text` is for viewers without Markdown.
-        rule["help"] = {"text": plain_links(markdown), "markdown": absolute_links(markdown)}
+        # docs/rules/ would break. The page goes in once: `text` (for viewers
+        # without Markdown) is the short description and the page's address,
+        # which keeps a report of a few findings a few kilobytes.
+        rule["help"] = {"text": f"{what or summary} See {url(entry.code)}", "markdown": absolute_links(markdown)}
         rule["helpUri"] = url(entry.code)
     rule["defaultConfiguration"] = {"level": entry.level}
     rule["properties"] = {
@@ -156,19 +162,23 @@ def _result(f: Finding, index: int, level: str, root: Path | None, fingerprint: 
         extra["fields"] = list(f.fields)
     if f.guard is not None:
         extra["guard"] = f.guard
+    if f.tiers is not None:
+        extra["tiers"] = list(f.tiers)  # SPEC 9: the instruments that hold on the reported path
     if extra:
         result["properties"] = extra
     return result
 
 
-def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str, object]:
-    """The SARIF log as a JSON-ready dict."""
-    # Every built-in code has a rule, so the rule table does not depend on what
-    # was found; codes of custom guards are added when they occur.
-    entries = list(CODES.values())
-    for code in dict.fromkeys(f.code for f in findings):
-        if code not in CODES:
-            entries.append(describe(code))
+def document(findings: Sequence[Finding], root: Path | None = None,
+             titles: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The SARIF log as a JSON-ready dict; *titles* are the pack's guard
+    titles by code, for the rules of its own codes."""
+    # The rules of the codes found, in the code table's order (then custom
+    # codes as they occur): a rule carries its whole page, and thirteen pages
+    # for four results made a 124 KB file.
+    found = dict.fromkeys(f.code for f in findings)
+    entries = [entry for code, entry in CODES.items() if code in found]
+    entries += [describe(code) for code in found if code not in CODES]
     index = {entry.code: i for i, entry in enumerate(entries)}
     results = [
         _result(f, index[f.code], entries[index[f.code]].level, root, fp)
@@ -181,7 +191,7 @@ def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(entry) for entry in entries],
+                "rules": [_rule(entry, (titles or {}).get(entry.code)) for entry in entries],
             }
         },
         # No absolute path: a shared SARIF file must not reveal where it was
@@ -194,5 +204,7 @@ def document(findings: Sequence[Finding], root: Path | None = None) -> dict[str,
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-def render(findings: Sequence[Finding], root: Path | None = None) -> str:
-    return json.dumps(document(findings, root), indent=2, ensure_ascii=True) + "\n"
+def render(findings: Sequence[Finding], root: Path | None = None, titles: Mapping[str, str] | None = None) -> str:
+    # compact: the file is for machines (code scanning, viewers), and
+    # indentation was a third of its size
+    return json.dumps(document(findings, root, titles), separators=(",", ":"), ensure_ascii=True) + "\n"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from minlint.core.escape import printable
 from minlint.core.findings import Finding
 
 
 def line(finding: Finding) -> str:
-    # A message is one line; a stray newline would split a finding in two for
-    # every tool that parses this format line by line.
-    message = " ".join(finding.message.splitlines())
-    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {message}"
+    # One finding is one line: a newline or escape sequence in a path or a
+    # message (both come from the checked tree) is written as its escape.
+    return f"{printable(finding.path)}:{finding.line}:{finding.column}: {finding.code} {printable(finding.message)}"
 
 
 def render(findings: Sequence[Finding], root: Path | None = None) -> str:

@@ -44,7 +44,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 
 
 def finding_from_dict(d: dict[str, Any]) -> Finding:
-    return Finding(**{**d, "fields": tuple(d.get("fields", ()))})
+    tiers = d.get("tiers")
+    return Finding(**{**d, "fields": tuple(d.get("fields", ())), "tiers": None if tiers is None else tuple(tiers)})
 
 
 class Cache:

@@ -200,21 +200,19 @@ def _governing(sups: Iterable[Suppression]) -> dict[int, Suppression]:
     return out
 
 
-def _source_line(text: str, line: int) -> str:
-    lines = text.split("\n")
+def _source_line(lines: Sequence[str], line: int) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def _min901(
     sup: Suppression,
-    text: str,
+    lines: Sequence[str],  # the text's lines, split once per file, not once per comment
     path: str,
     function_of: Callable[[int], str | None] | None,
     suppressed_codes: Collection[str] = (),
 ) -> Finding:
     if sup.codes is None:
-        named = ",".join(sorted(suppressed_codes)) or "<code>"
-        message = f"# noqa suppresses a MIN finding without a reason; write `# noqa: {named} -- {_WHY}`"
+        message = _bare_message(sorted(suppressed_codes))
     else:
         named = ",".join(sorted(sup.codes))
         message = f"# noqa: {named} gives no reason; write `# noqa: {named} -- {_WHY}`"
@@ -228,8 +226,28 @@ def _min901(
         end_line=sup.line,
         end_column=sup.end_column,
         function=function_of(sup.line) if function_of is not None else None,
-        source_line=_source_line(text, sup.line),
+        source_line=_source_line(lines, sup.line),
     )
+
+
+# What a required check's finding (MIN20x, a pack's MIN206+, MIN301) says is
+# missing code, not an exception to document: for a bare suppression hiding
+# one the advice is to add the check, never a suppression naming it without a reason.
+_DATA_CODES = frozenset({"MIN101", "MIN102", "MIN103"})
+
+
+def _bare_message(codes: Sequence[str]) -> str:
+    """The MIN901 text for a bare noqa: the MIN codes it hid, and for each
+    kind what to write instead (only codes it really suppressed)."""
+    data = [c for c in codes if c in _DATA_CODES]
+    checks = [c for c in codes if c not in _DATA_CODES]
+    message = f"# noqa hides {', '.join(codes) or 'a MIN finding'} without a reason"
+    if data:
+        message += f"; write `# noqa: {','.join(data)} -- {_WHY}`"
+    if checks:
+        message += (f"; {', '.join(checks)} {'reports' if len(checks) == 1 else 'report'} a missing check or record:"
+                    f" add it on every path, or name the code with the reason it is not needed")
+    return message
 
 
 def _needs_reason(sup: Suppression, suppresses_min: bool) -> bool:
@@ -268,8 +286,9 @@ def partition(
         suppressed.append((finding, sup))
         if finding.code.startswith("MIN"):
             hidden_min.setdefault(sup, set()).add(finding.code)
+    lines = text.split("\n")
     extra = [
-        _min901(sup, text, path, function_of, hidden_min.get(sup, ()))
+        _min901(sup, lines, path, function_of, hidden_min.get(sup, ()))
         for sup in sups
         if _needs_reason(sup, sup in hidden_min)
     ]
@@ -313,8 +332,9 @@ def unreasoned(
         codes = lines_with_min_findings[number] if isinstance(lines_with_min_findings, Mapping) else ()
         # Same test as `apply`: only codes the comment really hides count.
         hidden_min.setdefault(sup, set()).update(c for c in codes if sup.matches(c))
+    lines = text.split("\n")
     return [
-        _min901(sup, text, path, function_of, hidden_min.get(sup, ()))
+        _min901(sup, lines, path, function_of, hidden_min.get(sup, ()))
         for sup in sups
         if _needs_reason(sup, sup in hidden_min)
     ]

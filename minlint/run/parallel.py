@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -109,7 +110,10 @@ def _init_worker(files: Sequence[SourceFile], root: Path, policy: Policy, overri
 
 
 def _watch_parent() -> None:
-    """A worker whose run was killed must not compute on for minutes."""
+    """A worker whose run was killed must not compute on for minutes; one
+    whose run was interrupted leaves it to the parent (Ctrl-C reaches the
+    whole process group: the parent prints one line and ends the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
 
     def watch() -> None:

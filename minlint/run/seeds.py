@@ -92,4 +92,4 @@ def finding_of(r: Raw) -> Finding:
     line, col, end_line, end_col = module.positions.span(r.node)
     params = tuple((k, str(v)) for k, v in r.params.items())
     return Finding(module.display, line, col, r.code, message(r.code, dict(params), r.fields), end_line, end_col,
-                   r.scope, r.fields, r.guard, module.source_line(line).strip(), params)
+                   r.scope, r.fields, r.guard, r.tiers, module.stripped_line(line), params)

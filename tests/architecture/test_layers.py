@@ -14,7 +14,7 @@ PACKAGE = REPO / "minlint"
 # core is what every stage speaks, policy the configuration every stage after it reads
 STAGES = {
     "core": 0, "parse": 1, "policy": 2, "facts": 3, "project": 4, "analysis": 5, "checks": 6, "run": 7,
-    "report": 8, "api": 9, "fix": 10, "inventory": 10, "frontends": 11, "__main__": 12,
+    "report": 8, "api": 9, "fix": 10, "inventory": 10, "discover": 10, "frontends": 11, "__main__": 12,
 }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from minlint.frontends.cli import main
-from tests.support import minlint
+from tests.support import minlint, write_tree
 
 APP = 'def handler(request, user):\n    disclose({"ip": user.ip})\n'
 
@@ -144,13 +144,7 @@ class Run:
 
 
 def _project(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_tree(root, files)
     (root / "app.py").write_text(APP, encoding="utf-8")
 
 

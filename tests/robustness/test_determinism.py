@@ -25,9 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
+from tests.support import copy_acceptance
 
-FIXTURES = REPO / "tests" / "fixtures" / "acceptance"
 SEEDS = ("0", "1", "12345")
 
 
@@ -46,7 +45,7 @@ def _run(root: Path, *args: str, seed: str = "0") -> subprocess.CompletedProcess
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the fixture project, so that no run can write into the repository."""
     target = tmp_path_factory.mktemp(request.param) / request.param
-    shutil.copytree(FIXTURES / request.param, target)
+    copy_acceptance(request.param, target)
     return target
 
 
@@ -78,7 +77,7 @@ def test_same_json(project: Path, reference: str, seed: str, jobs: str | None) -
 
 def test_same_text_and_summary_across_seeds(tmp_path: Path) -> None:
     root = tmp_path / "defaults"
-    shutil.copytree(FIXTURES / "defaults", root)
+    copy_acceptance("defaults", root)
     first = _run(root, seed=SEEDS[0])
     other = _run(root, "--jobs", "2", seed=SEEDS[2])
     assert first.stdout and (other.stdout, other.stderr) == (first.stdout, first.stderr)
@@ -88,7 +87,7 @@ def _scaled(tmp_path: Path) -> Path:
     from minlint.run import parallel
 
     root = tmp_path / "scaled"
-    shutil.copytree(FIXTURES / "defaults", root)
+    copy_acceptance("defaults", root)
     for i in range(1, 4):
         shutil.copytree(root / "messenger", root / f"messenger{i}")
     filler = root / "filler"
