@@ -27,7 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from minlint.core.paths import real
+from minlint.policy import v2
 from minlint.policy.countries import country_code
+from minlint.policy.lines import Lines
+from minlint.policy.model import ArgMatch, DecoratorMatch, FunctionSpec, SanitizerSpec, SourceSpec, Where
 from minlint.policy.tiers import Tier, check_tiers, instrument_guards, merge_tiers, read_tiers
 from minlint.policy.tiers import canonical as tiers_canonical
 
@@ -118,6 +121,11 @@ def normalise_field(name: str) -> str:
 class Sink:
     name: str  # "disclose" or dotted "portal.push"
     payload: tuple[int | str, ...] | None  # None: every argument; else indexes and/or keywords
+    # SPEC 7.2: the call is this sink only when these arguments match (sorted by argument).
+    args: tuple[ArgMatch, ...] = ()
+    allowed: frozenset[str] | None = None  # categories allowed here instead of fields.allowed
+    transparency: bool = True  # its disclosures need a record
+    where: Where | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,12 @@ class Guard:
     decorators: tuple[str, ...]
     subjects: tuple[str, ...]
     blocked: tuple[str, ...]  # ISO 3166-1 alpha-2 codes
+    # SPEC 7.4: decorators that hold only with matching arguments, scope, alternatives.
+    decorator_args: tuple[DecoratorMatch, ...] = ()
+    applies_to: tuple[str, ...] = ()  # globs on the root's qualified name; () = every root
+    exempt: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()  # tests as written
+    where: Where | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,17 @@ class Policy:
     guards: tuple[Guard, ...]
     transparency_calls: tuple[str, ...]
     digest: str
+    # SPEC 7 (v2 keys); a v1 pack leaves them empty, which keeps its meaning.
+    functions: tuple[FunctionSpec, ...] = ()
+    sources: tuple[SourceSpec, ...] = ()
+    sanitizers: tuple[SanitizerSpec, ...] = ()
+    record_bases: tuple[str, ...] = ()
+    refusals: tuple[str, ...] = ()  # globs on the dotted name of the returned call
+    # Where each plain-name entry was written: (list key, name) -> Where, for
+    # MIN902 and `policy show` (typed entries carry their own .where).
+    origins: dict[tuple[str, str], Where] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
     tiers: tuple[Tier, ...] = ()  # SPEC 9; empty for an untiered pack
     # Every field of every file is classified, mostly the same few names again.
     _memo: dict[str, str | None] = field(
@@ -190,6 +215,11 @@ class Policy:
             if entry.name == category:
                 return entry.fides
         return None
+
+    @property
+    def requires_records(self) -> bool:
+        """SPEC 7.5: a merged [transparency] without calls requires no record (no MIN301)."""
+        return bool(self.transparency_calls)
 
     def guard(self, id: str) -> Guard | None:
         for entry in self.guards:
@@ -292,13 +322,17 @@ _FIDES = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
 _CODE = re.compile(r"MIN[0-9]{3}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-_TOP_KEYS = ("policy", "fields", "disclosure", "guards", "transparency", "tiers")
+_TOP_KEYS = ("policy", "fields", "disclosure", "guards", "transparency", "records", "sources",
+             "sanitizers", "tiers")
 _POLICY_KEYS = ("name", "extends")
 _FIELDS_KEYS = ("allowed", "context", "categories")
 _CATEGORY_KEYS = ("aliases", "patterns", "fides")
-_DISCLOSURE_KEYS = ("decorators", "sinks", "exits")
-_SINK_KEYS = ("name", "payload")
-_GUARD_KEYS = ("id", "code", "title", "calls", "predicates", "decorators", "subjects", "blocked")
+_DISCLOSURE_KEYS = ("decorators", "sinks", "exits", "functions", "refusals")
+_SINK_KEYS = ("name", "payload", "args", "allowed", "transparency")
+_GUARD_KEYS = ("id", "code", "title", "calls", "predicates", "decorators", "subjects", "blocked",
+               "applies_to", "exempt", "unless")
+_GUARD_V2 = ("applies_to", "exempt", "unless")
+_RECORDS_KEYS = ("bases",)
 _GUARD_LISTS = ("calls", "predicates", "decorators", "subjects", "blocked")
 _TRANSPARENCY_KEYS = ("calls",)
 
@@ -317,6 +351,21 @@ class _Guard:
     code: str | None = None
     title: str | None = None
     lists: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _GUARD_LISTS})
+    decorator_args: list[DecoratorMatch] = field(default_factory=list)
+    v2: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in _GUARD_V2})
+    where: Where | None = None
+
+
+@dataclass
+class _SinkEntry:
+    payload: tuple[int | str, ...] | None
+    allowed: tuple[str, ...] | None = None
+    transparency: bool = True
+    where: Where | None = None
+
+
+# Sinks are merged by (name, args), SPEC 7.2.
+_SinkKey = tuple[str, tuple[ArgMatch, ...]]
 
 
 @dataclass
@@ -330,18 +379,28 @@ class _Pack:
     context: list[str] = field(default_factory=list)
     categories: dict[str, _Category] = field(default_factory=dict)
     decorators: list[str] = field(default_factory=list)
-    sinks: dict[str, tuple[int | str, ...] | None] = field(default_factory=dict)
+    sinks: dict[_SinkKey, _SinkEntry] = field(default_factory=dict)
     exits: list[str] = field(default_factory=list)
     guards: dict[str, _Guard] = field(default_factory=dict)
     transparency: list[str] = field(default_factory=list)
+    functions: list[FunctionSpec] = field(default_factory=list)
+    sources: list[SourceSpec] = field(default_factory=list)
+    sanitizers: list[SanitizerSpec] = field(default_factory=list)
+    record_bases: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    origins: dict[tuple[str, str], Where] = field(default_factory=dict)
     tiers: list[Tier] = field(default_factory=list)
     # (path, mtime_ns, size) of each file as read; None once a file cannot be stat'ed.
     stamps: list[tuple[str, int, int]] | None = field(default_factory=list)
 
 
 def _add(target: list[str], items: Iterable[str]) -> None:
+    # A set beside the list: `item not in target` made merging n items O(n^2),
+    # and a hostile pack can list hundreds of thousands (issue 15).
+    seen = set(target)
     for item in items:
-        if item not in target:
+        if item not in seen:
+            seen.add(item)
             target.append(item)
 
 
@@ -415,25 +474,32 @@ class _Reader:
         return out
 
     def names(self, value: object, key: str) -> list[str]:
-        out: list[str] = []
+        out: dict[str, None] = {}  # ordered without duplicates, in linear time
         for i, text in enumerate(self.strings(value, key)):
             if not _NAME.fullmatch(text):
                 self.fail(f"{key}[{i}]", f"{_show(text)} is not a name", _NAME_EXPECTED)
-            _add(out, [text])
-        return out
+            out[text] = None
+        return list(out)
 
     def fields(self, value: object, key: str) -> list[str]:
-        out: list[str] = []
+        out: dict[str, None] = {}
         for i, text in enumerate(self.strings(value, key)):
             name = normalise_field(text)
             if not _IDENTIFIER.fullmatch(name):
                 self.fail(f"{key}[{i}]", f"{_show(text)} is not a field name",
                           "a field name such as \"last_ip\" or \"phoneNumber\"")
-            _add(out, [name])
-        return out
+            out[name] = None
+        return list(out)
 
 
-def _read_pack(data: dict[str, Any], file: str, stem: str) -> _Pack:
+def _origins(pack: _Pack, lines: Lines, section: str, key: str, names: Iterable[str]) -> None:
+    after = lines.key(section, key)
+    for name in names:
+        pack.origins[(f"{section}.{key}", name)] = Where(pack.files[0], lines.string(name, after))
+
+
+def _read_pack(data: dict[str, Any], file: str, stem: str, lines: Lines | None = None) -> _Pack:
+    lines = lines or Lines("")
     r = _Reader(file)
     r.keys(data, _TOP_KEYS, "")
     pack = _Pack(files=[file])
@@ -467,17 +533,29 @@ def _read_pack(data: dict[str, Any], file: str, stem: str) -> _Pack:
     r.keys(disclosure, _DISCLOSURE_KEYS, "disclosure")
     if "decorators" in disclosure:
         pack.decorators = r.names(disclosure["decorators"], "disclosure.decorators")
+        _origins(pack, lines, "disclosure", "decorators", pack.decorators)
     if "exits" in disclosure:
         pack.exits = r.names(disclosure["exits"], "disclosure.exits")
     if "sinks" in disclosure:
-        pack.sinks = _read_sinks(r, disclosure["sinks"], "disclosure.sinks")
+        pack.sinks = _read_sinks(r, disclosure["sinks"], "disclosure.sinks", lines)
+    if "refusals" in disclosure:
+        pack.refusals = list(v2.read_globs(r, disclosure["refusals"], "disclosure.refusals"))
+    pack.functions = v2.read_functions(r, disclosure, lines)
+
+    records = r.table(data.get("records", {}), "records")
+    r.keys(records, _RECORDS_KEYS, "records")
+    if "bases" in records:
+        pack.record_bases = r.names(records["bases"], "records.bases")
+        _origins(pack, lines, "records", "bases", pack.record_bases)
+    pack.sources = v2.read_sources(r, data, lines)
+    pack.sanitizers = v2.read_sanitizers(r, data, lines)
 
     guards = data.get("guards", [])
     if not isinstance(guards, list):
         r.fail("guards", f"got {describe_value(guards)}", "an array of tables ([[guards]])")
     for i, raw in enumerate(guards):
         gkey = f"guards[{i}]"
-        gid, guard = _read_guard(r, r.table(raw, gkey, "a table ([[guards]] entry)"), gkey)
+        gid, guard = _read_guard(r, r.table(raw, gkey, "a table ([[guards]] entry)"), gkey, lines, i)
         if gid in pack.guards:  # the same id twice in one file: one guard
             _merge_guard(pack.guards[gid], guard)
         else:
@@ -487,6 +565,7 @@ def _read_pack(data: dict[str, Any], file: str, stem: str) -> _Pack:
     r.keys(transparency, _TRANSPARENCY_KEYS, "transparency")
     if "calls" in transparency:
         pack.transparency = r.names(transparency["calls"], "transparency.calls")
+        _origins(pack, lines, "transparency", "calls", pack.transparency)
     if "tiers" in data:
         pack.tiers = read_tiers(data["tiers"], r.fail)
     return pack
@@ -525,13 +604,17 @@ def _read_category(r: _Reader, raw: dict[str, Any], key: str) -> _Category:
     return category
 
 
-def _read_sinks(r: _Reader, raw: object, key: str) -> dict[str, tuple[int | str, ...] | None]:
+def _read_sinks(r: _Reader, raw: object, key: str, lines: Lines) -> dict[_SinkKey, _SinkEntry]:
     if not isinstance(raw, list):
         r.fail(key, f"got {describe_value(raw)}", "a list of sink names or { name = ..., payload = [...] } tables")
-    sinks: dict[str, tuple[int | str, ...] | None] = {}
+    sinks: dict[_SinkKey, _SinkEntry] = {}
+    after = lines.key("disclosure", "sinks")
     for i, item in enumerate(raw):
         skey = f"{key}[{i}]"
-        payload: tuple[int | str, ...] | None = None
+        entry = _SinkEntry(payload=None)
+        args: tuple[ArgMatch, ...] = ()
+        # [[disclosure.sinks]] tables each have a header line; inline entries are found after `sinks =`.
+        header = lines.table("disclosure.sinks", i)
         if isinstance(item, str):
             name = item
         elif isinstance(item, dict):
@@ -540,15 +623,30 @@ def _read_sinks(r: _Reader, raw: object, key: str) -> dict[str, tuple[int | str,
                 r.fail(f"{skey}.name", "missing", "the sink's name, as in { name = \"disclose\" }")
             name = r.string(item["name"], f"{skey}.name")
             if "payload" in item:
-                payload = _read_payload(r, item["payload"], f"{skey}.payload")
+                entry.payload = _read_payload(r, item["payload"], f"{skey}.payload")
+            if "args" in item:
+                args = v2.read_arg_globs(r, item["args"], f"{skey}.args")
+            if "allowed" in item:
+                entry.allowed = tuple(r.strings(item["allowed"], f"{skey}.allowed"))
+            if "transparency" in item:
+                flag = item["transparency"]
+                if not isinstance(flag, bool):
+                    r.fail(f"{skey}.transparency", f"got {describe_value(flag)}", "true or false")
+                entry.transparency = flag
         else:
             r.fail(skey, f"got {describe_value(item)}", "a sink name or a { name = ..., payload = [...] } table")
         if not _NAME.fullmatch(name):
             r.fail(skey, f"{_show(name)} is not a name", _NAME_EXPECTED)
-        if name in sinks and sinks[name] != payload:
-            r.fail(skey, f"sink {name!r} is listed twice with different payloads",
-                   "one entry per sink")
-        sinks[name] = payload
+        entry.where = Where(r.file, header or lines.string(name, after))
+        skey_ = (name, args)
+        old = sinks.get(skey_)
+        if old is not None and (old.payload, old.allowed, old.transparency) != (
+            entry.payload, entry.allowed, entry.transparency
+        ):
+            r.fail(skey, f"sink {name!r} is listed twice with the same args and different settings",
+                   "one entry per sink and args")
+        if old is None:
+            sinks[skey_] = entry
     return sinks
 
 
@@ -570,7 +668,7 @@ def _read_payload(r: _Reader, raw: object, key: str) -> tuple[int | str, ...]:
     return tuple(out)
 
 
-def _read_guard(r: _Reader, raw: dict[str, Any], key: str) -> tuple[str, _Guard]:
+def _read_guard(r: _Reader, raw: dict[str, Any], key: str, lines: Lines, index: int) -> tuple[str, _Guard]:
     r.keys(raw, _GUARD_KEYS, key)
     if "id" not in raw:
         r.fail(f"{key}.id", "missing", "a guard id such as \"court_order\"")
@@ -578,6 +676,8 @@ def _read_guard(r: _Reader, raw: dict[str, Any], key: str) -> tuple[str, _Guard]
     if not _IDENTIFIER.fullmatch(gid):
         r.fail(f"{key}.id", f"{_show(gid)} is not an identifier", "a guard id such as \"court_order\"")
     guard = _Guard()
+    line = lines.table("guards", index)
+    guard.where = Where(r.file, line)
     if "code" in raw:
         code = r.string(raw["code"], f"{key}.code")
         if gid in KNOWN_GUARDS:
@@ -597,20 +697,29 @@ def _read_guard(r: _Reader, raw: dict[str, Any], key: str) -> tuple[str, _Guard]
         lkey = f"{key}.{name}"
         if name == "blocked":
             guard.lists[name] = _read_blocked(r, raw[name], lkey)
+        elif name == "decorators":
+            plain, tables = v2.read_decorators(r, raw[name], lkey, lines, line)
+            guard.lists[name] = list(plain)
+            guard.decorator_args = list(tables)
         else:
             guard.lists[name] = r.names(raw[name], lkey)
+    for name in ("applies_to", "exempt"):
+        if name in raw:
+            guard.v2[name] = list(v2.read_globs(r, raw[name], f"{key}.{name}"))
+    if "unless" in raw:
+        guard.v2["unless"] = list(v2.read_tests(r, raw["unless"], f"{key}.unless"))
     return gid, guard
 
 
 def _read_blocked(r: _Reader, raw: object, key: str) -> list[str]:
-    out: list[str] = []
+    out: dict[str, None] = {}
     for i, text in enumerate(r.strings(raw, key)):
         code = country_code(text)
         if code is None:
             r.fail(f"{key}[{i}]", f"{_show(text)} is not an ISO 3166 country",
                    "an alpha-2 or alpha-3 code or an English country name such as \"RU\" or \"Russia\"")
-        _add(out, [code])
-    return out
+        out[code] = None
+    return list(out)
 
 
 # ---------------------------------------------------------------------------
@@ -622,6 +731,11 @@ def _merge_guard(parent: _Guard, child: _Guard) -> None:
     parent.title = child.title or parent.title
     for name in _GUARD_LISTS:
         _add(parent.lists[name], child.lists[name])
+    known = set(parent.decorator_args)
+    parent.decorator_args.extend(d for d in child.decorator_args if d not in known)
+    for name in _GUARD_V2:
+        _add(parent.v2[name], child.v2[name])
+    parent.where = parent.where or child.where
 
 
 def _merge(parent: _Pack, child: _Pack) -> _Pack:
@@ -640,8 +754,8 @@ def _merge(parent: _Pack, child: _Pack) -> _Pack:
         _add(mine.patterns, category.patterns)
         mine.fides = category.fides or mine.fides
     _add(parent.decorators, child.decorators)
-    for sink, payload in child.sinks.items():
-        parent.sinks[sink] = payload  # a child may narrow or widen a parent's payload
+    for sink, entry in child.sinks.items():
+        parent.sinks[sink] = entry  # by (name, args): a child may narrow or widen a parent's entry
     _add(parent.exits, child.exits)
     for gid, guard in child.guards.items():
         if gid in parent.guards:
@@ -649,6 +763,12 @@ def _merge(parent: _Pack, child: _Pack) -> _Pack:
         else:
             parent.guards[gid] = guard
     _add(parent.transparency, child.transparency)
+    parent.functions.extend(f for f in child.functions if f not in parent.functions)
+    parent.sources.extend(f for f in child.sources if f not in parent.sources)
+    parent.sanitizers.extend(f for f in child.sanitizers if f not in parent.sanitizers)
+    _add(parent.record_bases, child.record_bases)
+    _add(parent.refusals, child.refusals)
+    parent.origins.update(child.origins)
     parent.tiers = merge_tiers(parent.tiers, child.tiers)
     return parent
 
@@ -660,6 +780,13 @@ def _check_whole(pack: _Pack, file: str) -> None:
             defined = ", ".join(pack.categories) or "none defined"
             raise PolicyError(file, "fields.allowed", f"category {name!r} is not defined",
                               f"a category of fields.categories ({defined})")
+    for (name, _args), entry in pack.sinks.items():
+        for category in entry.allowed or ():
+            if category not in pack.categories:
+                defined = ", ".join(pack.categories) or "none defined"
+                raise PolicyError(file, f"disclosure.sinks[name={name}].allowed",
+                                  f"category {category!r} is not defined",
+                                  f"a category of fields.categories ({defined})")
 
     def fail(key: str, problem: str, expected: str | None = None) -> NoReturn:
         raise PolicyError(file, key, problem, expected)
@@ -682,7 +809,8 @@ def _check_whole(pack: _Pack, file: str) -> None:
                               "a code no other guard uses")
         else:
             used[code] = gid
-        if not any(guard.lists[n] for n in ("calls", "predicates", "decorators", "subjects")):
+        if not (any(guard.lists[n] for n in ("calls", "predicates", "decorators", "subjects"))
+                or guard.decorator_args):
             raise PolicyError(file, key, f"guard {gid!r} can never hold: it has no calls, "
                               "predicates, decorators or subjects",
                               "at least one of calls, predicates, decorators or subjects")
@@ -709,10 +837,18 @@ def _freeze(pack: _Pack) -> Policy:
             decorators=tuple(g.lists["decorators"]),
             subjects=tuple(g.lists["subjects"]),
             blocked=tuple(g.lists["blocked"]),
+            decorator_args=tuple(g.decorator_args),
+            applies_to=tuple(g.v2["applies_to"]),
+            exempt=tuple(g.v2["exempt"]),
+            unless=tuple(g.v2["unless"]),
+            where=g.where,
         )
         for gid, g in pack.guards.items()
     )
-    sinks = tuple(Sink(name, payload) for name, payload in pack.sinks.items())
+    sinks = tuple(
+        Sink(name, e.payload, args, None if e.allowed is None else frozenset(e.allowed), e.transparency, e.where)
+        for (name, args), e in pack.sinks.items()
+    )
     # The digest keys caches of results, so it covers what changes findings
     # (the content), not where the files happen to be installed.
     canonical = {
@@ -725,6 +861,22 @@ def _freeze(pack: _Pack) -> Policy:
         ],
         "decorators": list(pack.decorators),
         "sinks": [[s.name, None if s.payload is None else list(s.payload)] for s in sinks],
+        # v2 keys only when used, so a v1 pack's digest (and its cached results) stays as it was.
+        **({"sinks2": [[s.name, s.args, sorted(s.allowed) if s.allowed is not None else None, s.transparency]
+                       for s in sinks]} if any(s.args or s.allowed is not None or not s.transparency
+                                               for s in sinks) else {}),
+        **({"v2": {
+            "functions": [[f.modules, f.bases, f.names, [[d.name, d.args] for d in f.decorators]]
+                          for f in pack.functions],
+            "sources": [[s.calls, s.returns] for s in pack.sources],
+            "sanitizers": [s.calls for s in pack.sanitizers],
+            "records": pack.record_bases,
+            "refusals": pack.refusals,
+            "guards": [[g.id, [[d.name, d.args] for d in g.decorator_args], g.applies_to, g.exempt, g.unless]
+                       for g in guards],
+        }} if (pack.functions or pack.sources or pack.sanitizers or pack.record_bases or pack.refusals
+               or any(g.decorator_args or g.applies_to or g.exempt or g.unless
+                                    for g in guards)) else {}),
         "exits": list(pack.exits),
         "guards": [
             [g.id, g.code, g.title, list(g.calls), list(g.predicates), list(g.decorators),
@@ -749,7 +901,13 @@ def _freeze(pack: _Pack) -> Policy:
         guards=guards,
         transparency_calls=tuple(pack.transparency),
         digest=digest,
+        functions=tuple(pack.functions),
+        sources=tuple(pack.sources),
+        sanitizers=tuple(pack.sanitizers),
+        record_bases=tuple(pack.record_bases),
+        refusals=tuple(pack.refusals),
         tiers=tuple(pack.tiers),
+        origins=dict(pack.origins),
     )
 
 
@@ -832,7 +990,7 @@ def _stamp(resource: Traversable) -> tuple[str, int, int] | None:
     return (str(resource), status.st_mtime_ns, status.st_size)
 
 
-def _parse(source: _Source) -> dict[str, Any]:
+def _parse(source: _Source) -> tuple[dict[str, Any], str]:
     try:
         text = source.resource.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -841,10 +999,14 @@ def _parse(source: _Source) -> dict[str, Any]:
         raise PolicyError(source.file, "file", f"cannot read it ({exc.strerror or exc})",
                           "a readable TOML file") from None
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         where, message = describe_toml_error(exc, text)
         raise PolicyError(source.file, where, f"invalid TOML: {message}", "valid TOML") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively (issue 15).
+        raise PolicyError(source.file, "file", "values nested too deeply to read",
+                          "a pack of plain tables and lists") from None
 
 
 def describe_toml_error(exc: Exception, text: str) -> tuple[str, str]:
@@ -858,23 +1020,44 @@ def describe_toml_error(exc: Exception, text: str) -> tuple[str, str]:
     return f"line {max(1, len(text.rstrip().splitlines()))}", message
 
 
-def _load(source: _Source, chain: tuple[_Source, ...]) -> _Pack:
-    stamp = _stamp(source.resource)  # before reading: a later edit must not look cached
-    pack = _read_pack(_parse(source), source.file, source.stem)
-    pack.stamps = None if stamp is None else [stamp]
-    if not pack.extends:
-        _check_whole(pack, source.file)
-        return pack
-    parent_source = _resolve(pack.extends, source.folder, source.file, "policy.extends")
-    path = (*chain, source)
-    seen = [s.identity for s in path]
-    if parent_source.identity in seen:
-        loop = [s.file for s in path[seen.index(parent_source.identity):]] + [parent_source.file]
-        raise PolicyError(source.file, "policy.extends", "extends cycle " + " -> ".join(loop),
-                          "a chain of packs that ends in a pack without extends")
-    parent = _load(parent_source, path)
-    merged = _merge(parent, pack)
-    _check_whole(merged, source.file)
+# A chain longer than this is a mistake or an attack, not a policy; checked
+# before any merging so a 3,000-pack chain costs 64 reads (issue 15).
+MAX_EXTENDS = 64
+
+
+def _load(source: _Source) -> _Pack:
+    """The chain from *source* up its ``extends``, merged parent first.
+
+    Iterative, not recursive: the depth of a chain is the pack author's to
+    choose and must never reach Python's recursion limit.
+    """
+    chain: list[tuple[_Source, _Pack]] = []
+    seen: dict[str, int] = {}
+    current = source
+    while True:
+        seen[current.identity] = len(chain)
+        stamp = _stamp(current.resource)  # before reading: a later edit must not look cached
+        data, text = _parse(current)
+        pack = _read_pack(data, current.file, current.stem, Lines(text))
+        pack.stamps = None if stamp is None else [stamp]
+        chain.append((current, pack))
+        if not pack.extends:
+            break
+        parent = _resolve(pack.extends, current.folder, current.file, "policy.extends")
+        if parent.identity in seen:
+            loop = [s.file for s, _ in chain[seen[parent.identity]:]] + [parent.file]
+            raise PolicyError(current.file, "policy.extends", "extends cycle " + " -> ".join(loop),
+                              "a chain of packs that ends in a pack without extends")
+        if len(chain) >= MAX_EXTENDS:
+            raise PolicyError(current.file, "policy.extends",
+                              f"the extends chain from {source.file} is longer than {MAX_EXTENDS} packs",
+                              f"at most {MAX_EXTENDS} packs in a chain")
+        current = parent
+    root_source, merged = chain[-1]
+    _check_whole(merged, root_source.file)
+    for child_source, child in reversed(chain[:-1]):
+        merged = _merge(merged, child)
+        _check_whole(merged, child_source.file)
     return merged
 
 
@@ -897,7 +1080,7 @@ def load_policy(
     if hit is not None and all(_stamp(Path(s[0])) == s for s in hit[0]):
         return hit[1]
     source = _resolve(spec, base, origin or spec, origin_key)
-    pack = _load(source, ())
+    pack = _load(source)
     policy = _freeze(pack)
     if pack.stamps is not None:
         _LOADED[key] = (tuple(pack.stamps), policy)
