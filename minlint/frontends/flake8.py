@@ -36,6 +36,8 @@ class MinlintChecker:
     name = "minlint"
     version = __version__
     policy_override: ClassVar[str | None] = None
+    use_cache: ClassVar[bool] = True
+    cache_dir: ClassVar[Path | None] = None
 
     def __init__(self, tree: ast.AST, filename: str) -> None:
         # flake8 requires `tree` to call us with an AST; the analysis parses with libcst
@@ -50,16 +52,33 @@ class MinlintChecker:
             help="minlint policy pack name or path (default: [tool.minlint] policy, else telegram-2018)",
         )
 
+        parser.add_option(
+            "--minlint-no-cache",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="minlint: do not read or write the cache (the findings are the same)",
+        )
+        parser.add_option(
+            "--minlint-cache-dir",
+            default=None,
+            parse_from_config=True,
+            help="minlint: where to keep the cache (default: $MINLINT_CACHE_DIR, else the user's cache directory)",
+        )
+
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.policy_override = getattr(options, "minlint_policy", None)
+        cls.use_cache = not getattr(options, "minlint_no_cache", False)
+        folder = getattr(options, "minlint_cache_dir", None)
+        cls.cache_dir = Path(folder).expanduser() if folder else None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         path = Path(self.filename)
         if not path.is_file():
             return  # stdin and the like: nothing on disk to index
         config = _config(real(path.parent)).with_overrides(policy=self.policy_override)
-        by_file = _project(config)
+        by_file = _project(config, self.use_cache, self.cache_dir)
         for f in by_file.get(real(path), ()):
             yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
 
@@ -76,7 +95,7 @@ def _config(folder: Path) -> Config:
     return config
 
 
-def _project(config: Config) -> dict[Path, list[Finding]]:
+def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = None) -> dict[Path, list[Finding]]:
     """The findings of *config*'s project by file, once per process: flake8
     applies ``# noqa`` itself, so they are finished with only MIN901 added."""
     policy = config.load_policy()
@@ -87,7 +106,8 @@ def _project(config: Config) -> dict[Path, list[Finding]]:
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
-        report = check_files(files, config, Options(noqa="flake8", syntax=False, cache=True), policy=policy)
+        options = Options(noqa="flake8", syntax=False, cache=use_cache, cache_dir=cache_dir)
+        report = check_files(files, config, options, policy=policy)
         real_of = {f.display: real(f.path) for f in files}
         by_file: dict[Path, list[Finding]] = {}
         for f in report.findings:
