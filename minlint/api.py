@@ -40,6 +40,7 @@ class Options:
     exclude: Sequence[str] | None = None  # added to the configuration's
     jobs: int = 0  # 0: one worker per CPU
     cache: bool = True
+    cache_dir: Path | None = None  # --cache-dir, over [tool.minlint] cache-dir
     baseline: Path | None = None
     noqa: NoqaMode = "apply"  # "flake8": flake8 applies noqa comments; only MIN901 is added
     syntax: bool = True  # MIN999 for files no analysis needed (flake8 reports E999 itself)
@@ -80,7 +81,8 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
     files on disk (an editor's unsaved buffers)."""
     policy = policy if policy is not None else config.load_policy()
     by_path, texts = analyse(files, config.root, policy, dict(overrides) if overrides else None, jobs=options.jobs,
-                             use_cache=options.cache, syntax=options.syntax, visit=visit, whole=options.whole)
+                             use_cache=options.cache,
+                             cache_dir=options.cache_dir or config.cache_dir, syntax=options.syntax, visit=visit, whole=options.whole)
     done = finish(by_path, texts, config, noqa_mode=options.noqa, baseline=options.baseline)
     return Report(done.findings, len(files), config, policy, texts, done.suppressed, done.baselined)
 

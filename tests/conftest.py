@@ -16,6 +16,15 @@ import pytest
 from tests.support import copy_acceptance, write_tree
 
 
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every minlint it starts) keeps its cache and secret in a
+    folder of its own, never the user's: ``MINLINT_CACHE_DIR``."""
+    home = tmp_path_factory.mktemp("cache-home")
+    monkeypatch.setenv("MINLINT_CACHE_DIR", str(home))
+    return home
+
+
 @pytest.fixture
 def acceptance_project(tmp_path: Path) -> Callable[[str], Path]:
     def make(name: str) -> Path:

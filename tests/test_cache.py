@@ -106,19 +106,24 @@ def test_syntax_errors_are_cached_too(project: Path, monkeypatch: pytest.MonkeyP
     assert first == second
 
 
-def test_no_cache_flag_writes_nothing(project: Path) -> None:
+def test_no_cache_flag_writes_nothing(project: Path, cache_home: Path) -> None:
     subprocess.run([sys.executable, "-m", "minlint", "check", "--no-cache", "."], cwd=project, check=False)
     assert not (project / ".minlint_cache").exists()
+    assert not (cache_home / "projects").exists()
 
 
-def test_concurrent_runs_leave_a_valid_cache(project: Path) -> None:
+def test_concurrent_runs_leave_a_valid_cache(project: Path, cache_home: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-m", "minlint", "check", "--format", "json", "."], cwd=project,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
-    files = list((project / ".minlint_cache").glob("*.json"))
+    files = list((cache_home / "projects").glob("*/*.json"))
     assert len(files) == 1
-    json.loads(files[0].read_text())
+    mac, _, body = files[0].read_text().partition("\n")
+    assert len(mac) == 64
+    json.loads(body)
+    assert not list(files[0].parent.glob("*.minlint-tmp"))  # no temporary file left behind
+    assert not (project / ".minlint_cache").exists()  # nothing written into the checked tree
 
 
 def test_a_one_file_check_keeps_the_cache_of_the_whole_tree(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

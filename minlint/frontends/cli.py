@@ -40,7 +40,9 @@ def _project_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes not to report")
     p.add_argument("--exclude", action="append", metavar="GLOB", help="skip files matching GLOB (repeatable)")
     p.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="parallel workers (default: CPUs)")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write .minlint_cache/")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache (the findings are the same)")
+    p.add_argument("--cache-dir", metavar="DIR",
+                   help="where to keep the cache (default: $MINLINT_CACHE_DIR, else the user's cache directory)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -115,7 +117,8 @@ def options(args: argparse.Namespace) -> Options:
 
     baseline = getattr(args, "baseline", None)
     return Options(policy=args.policy, select=args.select, ignore=args.ignore, exclude=args.exclude, jobs=args.jobs,
-                   cache=not args.no_cache, baseline=Path(baseline) if baseline else None)
+                   cache=not args.no_cache,
+                   cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None, baseline=Path(baseline) if baseline else None)
 
 
 def _config(paths: Sequence[str], args: argparse.Namespace) -> Config:

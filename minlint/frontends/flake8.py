@@ -39,6 +39,8 @@ class MinlintChecker:
     name = "minlint"
     version = __version__
     policy_override: ClassVar[str | None] = None
+    use_cache: ClassVar[bool] = True
+    cache_dir: ClassVar[Path | None] = None
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         # flake8 requires `tree` to call us with an AST; the analysis parses with libcst
@@ -55,9 +57,26 @@ class MinlintChecker:
             help="minlint policy pack name or path (default: [tool.minlint] policy, else telegram-2018)",
         )
 
+        parser.add_option(
+            "--minlint-no-cache",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help="minlint: do not read or write the cache (the findings are the same)",
+        )
+        parser.add_option(
+            "--minlint-cache-dir",
+            default=None,
+            parse_from_config=True,
+            help="minlint: where to keep the cache (default: $MINLINT_CACHE_DIR, else the user's cache directory)",
+        )
+
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls.policy_override = getattr(options, "minlint_policy", None)
+        cls.use_cache = not getattr(options, "minlint_no_cache", False)
+        folder = getattr(options, "minlint_cache_dir", None)
+        cls.cache_dir = Path(folder).expanduser() if folder else None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         path = Path(self.filename)
@@ -65,12 +84,13 @@ class MinlintChecker:
         config = _config(real(path.parent) if path.parent.is_dir() else real(Path.cwd()))
         config = config.with_overrides(policy=self.policy_override)
         if _on_disk(path) == text:
-            found = _project(config).get(real(path), [])
+            found = _project(config, self.use_cache, self.cache_dir).get(real(path), [])
         else:
             # piped text (`flake8 --stdin-display-name X -`), or a file that
             # changed since flake8 read it: the text flake8 has stands in for
             # the file in its project, as an editor's buffer does
-            found = check_text(text, self.filename, _FLAKE8, config=config).findings
+            options = Options(noqa="flake8", syntax=False, cache=self.use_cache, cache_dir=self.cache_dir)
+            found = check_text(text, self.filename, options, config=config).findings
         for f in found:
             yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
 
@@ -96,7 +116,7 @@ def _config(folder: Path) -> Config:
     return config
 
 
-def _project(config: Config) -> dict[Path, list[Finding]]:
+def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = None) -> dict[Path, list[Finding]]:
     """The findings of *config*'s project by file, once per process: flake8
     applies ``# noqa`` itself, so they are finished with only MIN901 added."""
     policy = config.load_policy()
@@ -106,7 +126,9 @@ def _project(config: Config) -> dict[Path, list[Finding]]:
         files = collect([str(root)], config)
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
-        report = check_files(files, config, _FLAKE8, policy=policy)
+        # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
+        options = Options(noqa="flake8", syntax=False, cache=use_cache, cache_dir=cache_dir)
+        report = check_files(files, config, options, policy=policy)
         real_of = {f.display: real(f.path) for f in files}
         by_file: dict[Path, list[Finding]] = {}
         for f in report.findings:

@@ -107,6 +107,23 @@ class MinlintServer(LanguageServer):
         self._failing: dict[str, str] = {}  # uri -> error line currently shown for it
         self.shown: dict[str, list[types.Diagnostic]] = {}  # uri -> diagnostics last published (for hover)
         self.debounce = DEBOUNCE_SECONDS
+        # the client's word on the cache (initializationOptions or settings
+        # under "minlint": {"cache": false, "cacheDir": "..."}); the findings are the same either way
+        self.use_cache = True
+        self.cache_dir: Path | None = None
+
+    def configure_cache(self, settings: object) -> None:
+        """Take ``cache`` / ``cacheDir`` from the client's options, top-level
+        or under ``minlint``; anything of another type is ignored."""
+        if isinstance(settings, dict) and isinstance(settings.get("minlint"), dict):
+            settings = settings["minlint"]
+        if not isinstance(settings, dict):
+            return
+        if isinstance(settings.get("cache"), bool):
+            self.use_cache = settings["cache"]
+        folder = settings.get("cacheDir", settings.get("cache-dir"))
+        if isinstance(folder, str) and folder.strip():
+            self.cache_dir = Path(folder.strip()).expanduser()
 
     # -- scheduling (event loop) ---------------------------------------------
 
@@ -334,7 +351,8 @@ class MinlintServer(LanguageServer):
                     files.append(SourceFile(d.path, display_path(Path(os.path.normpath(d.path)))))
             overrides = {d.path: d.text for d in members if d.path is not None}
             # in the server's own process: workers would have to start afresh beside its threads
-            findings = check_files(files, config, Options(jobs=1), overrides=overrides, policy=policy).findings
+            findings = check_files(files, config, Options(jobs=1, cache=self.use_cache, cache_dir=self.cache_dir),
+                                   overrides=overrides, policy=policy).findings
         except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
             outcome.logs.append(f"minlint: internal error checking {config.root}:\n{traceback.format_exc()}")
             return
@@ -455,6 +473,14 @@ def to_diagnostic(finding: Finding, text: str, codec: PositionCodec, links: bool
 
 def build_server() -> MinlintServer:
     server = MinlintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: MinlintServer, params: types.InitializeParams) -> None:
+        ls.configure_cache(params.initialization_options)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: MinlintServer, params: types.DidChangeConfigurationParams) -> None:
+        ls.configure_cache(params.settings)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: MinlintServer, params: types.InitializedParams) -> None:

@@ -45,7 +45,7 @@ ALWAYS_EXCLUDED: tuple[str, ...] = (
 )
 
 _ALWAYS = re.compile("|".join(fnmatch.translate(p) for p in ALWAYS_EXCLUDED))
-_KEYS = ("policy", "select", "ignore", "exclude", "per-file-ignores")
+_KEYS = ("policy", "select", "ignore", "exclude", "per-file-ignores", "cache-dir")
 _ALIASES = {"per_file_ignores": "per-file-ignores"}
 _CODE_PREFIX = re.compile(r"[A-Z]+[0-9]*")
 _CODE_EXPECTED = "MIN rule codes or prefixes such as \"MIN\", \"MIN1\" or \"MIN101\" (or \"ALL\")"
@@ -107,6 +107,10 @@ class Config:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Where the cache goes (None: the user's cache directory, outside the tree;
+    # minlint.run.cache). Wherever it is, entries are authenticated by a secret
+    # that is never there, so pointing it into the tree trusts nothing committed.
+    cache_dir: Path | None = None
     # Where `policy` was written (file, key), for the error when it names no pack.
     policy_source: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
@@ -294,6 +298,10 @@ def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
             values[name] = _codes(value, file, key)
         elif name == "exclude":
             values[name] = tuple(_glob(g) for g in _split(value, file, key, "globs"))
+        elif name == "cache-dir":
+            if not isinstance(value, str) or not value.strip():
+                _fail(file, key, f"got {describe_value(value)}", "a folder path such as \".minlint_cache\"")
+            values["cache_dir"] = pyproject.parent / Path(value.strip()).expanduser()
         else:
             if not isinstance(value, dict):
                 _fail(file, key, f"got {describe_value(value)}",

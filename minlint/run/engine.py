@@ -38,6 +38,7 @@ def analyse(
     *,
     jobs: int = 1,
     use_cache: bool = False,
+    cache_dir: Path | None = None,
     syntax: bool = True,
     visit: Visit | None = None,
     whole: bool = False,
@@ -62,7 +63,7 @@ def analyse(
     project = Project(files, root, policy, overrides, whole=whole)
     # entries are keyed by text hashes, so an editor's unsaved buffers can
     # use the cache too: nothing computed from them is taken for the disk's
-    cache = Cache(root, policy.digest, enabled=use_cache)
+    cache = Cache(root, policy.digest, enabled=use_cache, directory=cache_dir)
     hashes = {f.path: digest(t) for f, t in ((f, project.texts.get(f.path)) for f in project.files) if t is not None}
     displays = {f.path: f.display for f in project.files}
     layout = digest("\n".join(sorted(displays.values())))
@@ -153,5 +154,5 @@ def check(paths: Sequence[str], config: Config, policy: Policy, *, jobs: int = 1
     from minlint.run.finish import finish
 
     files = collect(paths, config)
-    by_path, texts = analyse(files, config.root, policy, jobs=jobs, use_cache=use_cache)
+    by_path, texts = analyse(files, config.root, policy, jobs=jobs, use_cache=use_cache, cache_dir=config.cache_dir)
     return Result(finish(by_path, texts, config).findings, len(files))
