@@ -259,7 +259,7 @@ def test_write_into_missing_folder_is_one_line_exit_2(project: Path) -> None:
 
 
 def _finding(line: int, source: str, function: str | None = "handler", path: str = "app.py") -> Finding:
-    return Finding(path, line, 5, "MIN101", "'email' is not allowed", line, 9, function, ("email",), None, source)
+    return Finding(path, line, 5, "MIN101", "'email' is not allowed", line, 9, function, ("email",), None, source_line=source)
 
 
 def test_fingerprint_ignores_line_and_whitespace() -> None:

@@ -21,6 +21,8 @@ class TransparencyRule(Rule):
     codes = ("MIN301",)
 
     def check(self, evidence: Evidence, policy: Policy) -> Iterator[Raw]:
+        if not policy.requires_records:
+            return  # SPEC 7.5: a pack whose merged [transparency] has no calls requires no record
         d = evidence.disclosure
         record = evidence.requirement("record")
         if record is not None and not record.verdict.holds:
