@@ -113,7 +113,7 @@ def run_plugin(code: str) -> list[tuple[int, int, str, type]]:
     with tempfile.TemporaryDirectory(prefix="minlint-fuzz-") as tmp:
         path = Path(tmp) / "case.py"
         path.write_bytes(code.encode("utf-8", "surrogatepass"))
-        out = list(MinlintChecker(tree, str(path)).run())
+        out = list(MinlintChecker(tree, str(path), path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)).run())
     for line, col, text, _ in out:
         assert line >= 1 and col >= 0 and text.startswith("MIN"), (line, col, text)
         assert not text.startswith("MIN999"), "flake8 reports unparsable files itself"
