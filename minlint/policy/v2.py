@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-from typing import Any, NoReturn, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from minlint.policy.lines import Lines
 from minlint.policy.model import ArgMatch, DecoratorMatch, FunctionSpec, SanitizerSpec, SourceSpec, Where
@@ -159,20 +159,26 @@ def read_functions(r: Reader, disclosure: dict[str, Any], lines: Lines) -> list[
     return out
 
 
+def _calls(r: Reader, raw: dict[str, Any], key: str, example: str) -> tuple[str, ...]:
+    """The required, non-empty `calls` globs of a [[sources]] or [[sanitizers]] entry."""
+    if "calls" not in raw:
+        r.fail(f"{key}.calls", "missing", f"the calls it names, such as {example}")
+    calls = read_globs(r, raw["calls"], f"{key}.calls")
+    if not calls:
+        r.fail(f"{key}.calls", "empty list", "at least one call")
+    return calls
+
+
 def read_sources(r: Reader, data: dict[str, Any], lines: Lines) -> list[SourceSpec]:
     out: list[SourceSpec] = []
     for i, raw in enumerate(_array(r, data, "sources", "sources")):
         key = f"sources[{i}]"
         r.keys(raw, _SOURCE_KEYS, key)
-        if "calls" not in raw:
-            r.fail(f"{key}.calls", "missing", 'the calls it names, such as ["*.ClientIpStore.get_user_ips"]')
-        calls = read_globs(r, raw["calls"], f"{key}.calls")
-        if not calls:
-            r.fail(f"{key}.calls", "empty list", "at least one call")
+        calls = _calls(r, raw, key, '["*.ClientIpStore.get_user_ips"]')
         if "returns" not in raw:
             r.fail(f"{key}.returns", "missing", 'a list of field names or "record"')
         returns_raw = raw["returns"]
-        returns: tuple[str, ...] | str
+        returns: tuple[str, ...] | Literal["record"]
         if returns_raw == "record":
             returns = "record"
         elif isinstance(returns_raw, list):
@@ -181,8 +187,7 @@ def read_sources(r: Reader, data: dict[str, Any], lines: Lines) -> list[SourceSp
                 r.fail(f"{key}.returns", "empty list", 'at least one field name, or "record"')
         else:
             r.fail(f"{key}.returns", f"got {returns_raw!r}", 'a list of field names or "record"')
-        out.append(SourceSpec(calls, "record" if returns == "record" else tuple(returns),
-                              Where(r.file, lines.key("", "sources", i))))
+        out.append(SourceSpec(calls, returns, Where(r.file, lines.key("", "sources", i))))
     return out
 
 
@@ -191,11 +196,7 @@ def read_sanitizers(r: Reader, data: dict[str, Any], lines: Lines) -> list[Sanit
     for i, raw in enumerate(_array(r, data, "sanitizers", "sanitizers")):
         key = f"sanitizers[{i}]"
         r.keys(raw, _SANITIZER_KEYS, key)
-        if "calls" not in raw:
-            r.fail(f"{key}.calls", "missing", 'the calls it names, such as ["*.parse_string"]')
-        calls = read_globs(r, raw["calls"], f"{key}.calls")
-        if not calls:
-            r.fail(f"{key}.calls", "empty list", "at least one call")
+        calls = _calls(r, raw, key, '["*.parse_string"]')
         out.append(SanitizerSpec(calls, Where(r.file, lines.key("", "sanitizers", i))))
     return out
 
