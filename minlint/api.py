@@ -14,7 +14,7 @@ analysis is alive.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from minlint.core.findings import Finding
@@ -24,6 +24,7 @@ from minlint.project.config import Config, find_config
 from minlint.project.index import SourceFile
 from minlint.run.engine import analyse
 from minlint.run.finish import NoqaMode, finish
+from minlint.run.liveness import covers_project, min902
 from minlint.run.noqa import Suppression
 from minlint.run.seeds import Visit
 
@@ -45,6 +46,10 @@ class Options:
     noqa: NoqaMode = "apply"  # "flake8": flake8 applies noqa comments; only MIN901 is added
     syntax: bool = True  # MIN999 for files no analysis needed (flake8 reports E999 itself)
     whole: bool = False  # read modules whole, one tree each (fix edits them)
+    # MIN902 (SPEC 10): after a run over a whole project that configures a
+    # pack, report the pack's entries that matched nothing (check, baseline,
+    # the language server and flake8; not fix or inventory, which report code)
+    liveness: bool = False
 
 
 @dataclass
@@ -71,6 +76,8 @@ def check_paths(paths: Sequence[str], options: Options = Options(), *, visit: Vi
                 config: Config | None = None) -> Report:
     """Check the Python files under *paths*, as ``minlint check PATHS`` does."""
     config = config if config is not None else configure(paths, options)
+    if options.liveness and not covers_project(paths, config.root):
+        options = replace(options, liveness=False)  # part of a project: "matched nothing" means nothing
     return check_files(collect(paths, config), config, options, visit=visit)
 
 
@@ -78,13 +85,19 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
                 overrides: Mapping[Path, str] | None = None, visit: Visit | None = None,
                 policy: Policy | None = None) -> Report:
     """Check *files* of one project under *config*; *overrides* stand in for
-    files on disk (an editor's unsaved buffers)."""
+    files on disk (an editor's unsaved buffers). With ``options.liveness``
+    the files are the whole project (MIN902)."""
     policy = policy if policy is not None else config.load_policy()
     by_path, texts = analyse(files, config.root, policy, dict(overrides) if overrides else None, jobs=options.jobs,
                              use_cache=options.cache,
                              cache_dir=options.cache_dir or config.cache_dir, syntax=options.syntax, visit=visit, whole=options.whole)
+    hidden: list[tuple[Finding, Suppression]] = []
+    if options.liveness and config.policy_source is not None:
+        unmatched, hidden = min902(files, config, policy, overrides)
+        for f in unmatched:
+            by_path.setdefault(f.path, []).append(f)
     done = finish(by_path, texts, config, noqa_mode=options.noqa, baseline=options.baseline)
-    return Report(done.findings, len(files), config, policy, texts, done.suppressed, done.baselined)
+    return Report(done.findings, len(files), config, policy, texts, done.suppressed + hidden, done.baselined)
 
 
 def check_text(text: str, filename: str, options: Options = Options(), *, config: Config | None = None) -> Report:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 import libcst as cst
 
 from minlint.analysis.scope import Scopes
-from minlint.facts.module import Function, decorator_names
+from minlint.facts.module import ClassFacts, Function, decorator_names
 from minlint.facts.names import decorator_target, dotted, known_names, last_name, matches_any
 from minlint.parse.nodes import children
 from minlint.policy.pack import Guard, Policy, Sink
@@ -146,6 +146,17 @@ class Vocabulary:
         """Those of *guards* that decorator *dec* of *fn* establishes."""
         names = known_names(decorator_target(dec), fn.module.imports)
         return [g for g in guards if matches_any(g.decorators, names)]
+
+    def record_bases_of(self, cls: ClassFacts) -> list[str]:
+        """The ``[records] bases`` entries *cls* names as a base class, through
+        the module's imports (SPEC 7.5; a base of a base is that class's)."""
+        out: list[str] = []
+        for base in cls.node.bases:
+            names = known_names(base.value, cls.module.imports)
+            found = matches_any(self.policy.record_bases, names)
+            if found is not None and found not in out:
+                out.append(found)
+        return out
 
     def subject_guards(self, expr: cst.BaseExpression) -> list[Guard]:
         """Guards whose `subjects` name this expression (by its last name)."""

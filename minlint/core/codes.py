@@ -67,6 +67,9 @@ CODES: dict[str, Code] = {
              "{target} is not recorded for the transparency report on every path{detail}", "transparency", "6.0"),
         Code("MIN901", "suppression-without-reason", "a suppression comment for a MIN code gives no reason",
              "{detail}", "suppression", "3.0"),
+        Code("MIN902", "policy-matches-nothing",
+             "the configured policy matched no disclosure, or an entry of the project's own pack matched nothing",
+             "{fields}{subject} matched nothing in the checked code{detail}", "configuration", "5.0", "warning"),
         Code("MIN999", "unparseable-file", "the file could not be read or parsed",
              "cannot check this file: {reason}", "parse-error", "5.0"),
     )

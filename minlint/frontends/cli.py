@@ -163,21 +163,24 @@ def _check(args: argparse.Namespace) -> int:
 
 def _checked(args: argparse.Namespace) -> Report:
     """The report of `check`: the named paths, or stdin as --stdin-filename."""
+    from dataclasses import replace
+
     from minlint.api import check_files, check_paths, check_text
     from minlint.core.files import check_output
     from minlint.project.collect import collect
+    from minlint.run.liveness import covers_project
 
     if "-" not in args.paths:
         if args.stdin_filename:
             raise UsageError("--stdin-filename needs the path - (read the file from stdin)")
         if not args.output:
-            return check_paths(args.paths, options(args))
+            return check_paths(args.paths, replace(options(args), liveness=True))
         # refused before the run: an --output that cannot be written, or
         # that is one of the files checked (it would replace the source)
         config = _config(args.paths, args)
         files = collect(args.paths, config)
         check_output(args.output, (f.path for f in files))
-        return check_files(files, config, options(args))
+        return check_files(files, config, replace(options(args), liveness=covers_project(args.paths, config.root)))
     if args.output:
         check_output(args.output, ())
     if args.paths != ["-"]:
@@ -193,7 +196,9 @@ def _baseline_write(args: argparse.Namespace) -> int:
     from minlint.api import check_paths
     from minlint.run.baseline import write
 
-    result = check_paths(args.paths, options(args))
+    from dataclasses import replace
+
+    result = check_paths(args.paths, replace(options(args), liveness=True))
     write(result.findings, Path(args.file))
     n = len(result.findings)
     sys.stderr.write(f"minlint: wrote {n} finding{'' if n == 1 else 's'} to {args.file}\n")

@@ -54,6 +54,7 @@ __all__ = [
     "PolicyError",
     "Sink",
     "describe_value",
+    "is_shipped",
     "load_policy",
     "normalise_field",
     "pack_names",
@@ -556,6 +557,14 @@ def _read_pack(data: dict[str, Any], file: str, stem: str, lines: Lines | None =
     for i, raw in enumerate(guards):
         gkey = f"guards[{i}]"
         gid, guard = _read_guard(r, r.table(raw, gkey, "a table ([[guards]] entry)"), gkey, lines, i)
+        # which file wrote this guard table and each of its names (a child
+        # pack's guard of the same id merges into the parent's; MIN902 asks
+        # about the names the project's own pack wrote)
+        if guard.where is not None:
+            pack.origins[("guards", gid)] = guard.where
+            for name in ("calls", "predicates", "decorators", "subjects"):
+                for item in guard.lists[name]:
+                    pack.origins[(f"guards.{gid}.{name}", item)] = Where(file, lines.string(item, guard.where.line))
         if gid in pack.guards:  # the same id twice in one file: one guard
             _merge_guard(pack.guards[gid], guard)
         else:
@@ -933,6 +942,15 @@ def _rules() -> Traversable:
         # A source checkout used without installing: pyproject maps the
         # top-level rules/ folder to minlint.rules only in a built package.
         return Path(__file__).resolve().parents[2] / "rules"
+
+
+def is_shipped(file: str) -> bool:
+    """Whether *file* (a ``Policy.files`` or ``Where.file`` entry) is a pack
+    shipped in the package, not one a project wrote."""
+    rules = _rules()
+    if not isinstance(rules, Path):
+        return not _looks_like_path(file) or not Path(file).is_file()  # a zipped install: not on disk
+    return Path(file).parent == rules or real(Path(file)).parent == real(rules)
 
 
 def pack_names() -> list[str]:

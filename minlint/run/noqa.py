@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from minlint.core.findings import Finding
 
-__all__ = ["Suppression", "apply", "partition", "scan", "unreasoned"]
+__all__ = ["Suppression", "apply", "comment_in_toml", "partition", "scan", "unreasoned"]
 
 # flake8 7's NOQA_INLINE_REGEXP, verbatim, so the CLI suppresses exactly what
 # the plugin run under flake8 does.
@@ -117,6 +117,22 @@ def _parse_comment(comment: str, line: int, col0: int, covers: tuple[int, int]) 
         reason=reason or None,
         covers=covers,
     )
+
+
+def comment_in_toml(line_text: str, line: int) -> Suppression | None:
+    """The ``# noqa`` in a comment of one line of a TOML file (a policy pack,
+    a pyproject.toml: where MIN902 is reported), with the same reading as in
+    Python. A ``#`` inside a quoted string is data, not a comment."""
+    quote = ""
+    for i, char in enumerate(line_text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return _parse_comment(line_text[i:], line, i, (line, line))
+    return None
 
 
 def _tokens(text: str) -> tuple[list[tokenize.TokenInfo], bool]:
