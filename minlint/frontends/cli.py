@@ -193,10 +193,10 @@ def _checked(args: argparse.Namespace) -> Report:
 
 def _baseline_write(args: argparse.Namespace) -> int:
     """``minlint baseline write FILE [PATHS]``: check, then record every finding."""
+    from dataclasses import replace
+
     from minlint.api import check_paths
     from minlint.run.baseline import write
-
-    from dataclasses import replace
 
     result = check_paths(args.paths, replace(options(args), liveness=True))
     write(result.findings, Path(args.file))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 import functools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ _Key = tuple[str, str, str]
 # one file (an editor's save) re-analyse only what changed
 _FLAKE8 = Options(noqa="flake8", syntax=False, cache=True)
 _RESULTS: dict[_Key, dict[Path, list[Finding]]] = {}
+_WARNINGS: dict[_Key, tuple[Path, list[str]]] = {}  # MIN902 lines, and the file whose check prints them
 
 
 class MinlintChecker:
@@ -85,6 +87,7 @@ class MinlintChecker:
         config = config.with_overrides(policy=self.policy_override)
         if _on_disk(path) == text:
             found = _project(config, self.use_cache, self.cache_dir).get(real(path), [])
+            _warn(config, real(path))
         else:
             # piped text (`flake8 --stdin-display-name X -`), or a file that
             # changed since flake8 read it: the text flake8 has stands in for
@@ -93,6 +96,12 @@ class MinlintChecker:
             found = check_text(text, self.filename, options, config=config).findings
         for f in found:
             yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+
+
+def _warn(config: Config, path: Path) -> None:
+    for key, (first, lines) in _WARNINGS.items():
+        if first == path and key[0] == str(real(config.root)):
+            sys.stderr.write("".join(lines))
 
 
 def _on_disk(path: Path) -> str | None:
@@ -127,12 +136,21 @@ def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = No
         # report paths relative to the project root, as `minlint check` run there does
         files = [type(f)(f.path, _relative(f.path, root)) for f in files]
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
-        options = Options(noqa="flake8", syntax=False, cache=use_cache, cache_dir=cache_dir)
+        options = Options(noqa="flake8", syntax=False, cache=use_cache, cache_dir=cache_dir, liveness=True)
         report = check_files(files, config, options, policy=policy)
         real_of = {f.display: real(f.path) for f in files}
         by_file: dict[Path, list[Finding]] = {}
+        warnings: list[str] = []
         for f in report.findings:
+            if f.path not in real_of and f.path.endswith(".toml"):
+                warnings.append(f"minlint: warning: {f.path}:{f.line}: {f.code} {f.message}\n")
+                continue
             by_file.setdefault(real_of.get(f.path, Path(f.path)), []).append(f)
+        # MIN902 is reported in a pack or pyproject.toml, which flake8 never
+        # hands a plugin: one warning line each, printed by whichever process
+        # checks the project's first file, so a parallel flake8 prints it once
+        if warnings and files:
+            _WARNINGS[key] = (real(files[0].path), warnings)
         _RESULTS[key] = by_file
     return _RESULTS[key]
 

@@ -37,7 +37,7 @@ from pygls.workspace.position_codec import PositionCodec
 from minlint import __version__
 from minlint.core.paths import real
 from minlint.frontends import lsp_actions
-from minlint.policy.pack import PolicyError
+from minlint.policy.pack import Policy, PolicyError
 from minlint.project.config import Config, ConfigError, find_config
 
 if TYPE_CHECKING:
@@ -91,6 +91,9 @@ class _Outcome:
     errors: dict[str, str] = field(default_factory=dict)  # uri -> config/policy error line
     clean: set[str] = field(default_factory=set)  # uris whose config and policy loaded
     logs: list[str] = field(default_factory=list)  # internal errors, for window/logMessage
+    # MIN902 in a project's pack and pyproject.toml: published whether or not
+    # the file is open (an empty list clears what an earlier run showed)
+    tomls: dict[str, list[types.Diagnostic]] = field(default_factory=dict)
 
 
 class MinlintServer(LanguageServer):
@@ -196,6 +199,9 @@ class MinlintServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diagnostics, version=doc.version)
             )
+        for uri, diagnostics in outcome.tomls.items():
+            self.shown[uri] = diagnostics
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
         shown = set(self._failing.values())
         for uri in outcome.clean:
             self._failing.pop(uri, None)
@@ -351,7 +357,8 @@ class MinlintServer(LanguageServer):
                     files.append(SourceFile(d.path, display_path(Path(os.path.normpath(d.path)))))
             overrides = {d.path: d.text for d in members if d.path is not None}
             # in the server's own process: workers would have to start afresh beside its threads
-            findings = check_files(files, config, Options(jobs=1, cache=self.use_cache, cache_dir=self.cache_dir),
+            findings = check_files(files, config, Options(jobs=1, cache=self.use_cache, cache_dir=self.cache_dir,
+                                                          liveness=True),
                                    overrides=overrides, policy=policy).findings
         except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
             outcome.logs.append(f"minlint: internal error checking {config.root}:\n{traceback.format_exc()}")
@@ -359,6 +366,7 @@ class MinlintServer(LanguageServer):
         by_file: dict[Path, list[Finding]] = {}
         for f in findings:
             by_file.setdefault(real(Path(f.path)), []).append(f)
+        _publish_tomls(config, policy, by_file, codec, links, outcome)
         for d in members:
             assert d.path is not None
             outcome.clean.add(d.uri)
@@ -408,6 +416,28 @@ class MinlintServer(LanguageServer):
             severity=types.DiagnosticSeverity.Error,
             source=SOURCE,
         )]))
+
+
+def _publish_tomls(config: Config, policy: Policy, by_file: dict[Path, list[Finding]], codec: PositionCodec,
+                   links: bool, outcome: _Outcome) -> None:
+    """The diagnostics of the project's own pack files and its pyproject.toml
+    (MIN902), each file's list, empty when nothing is reported there."""
+    from pygls.uris import from_fs_path
+
+    from minlint.analysis.liveness import own_files
+
+    files = [Path(f) for f in own_files(policy)]
+    if config.pyproject is not None:
+        files.append(config.pyproject)
+    for path in dict.fromkeys(real(p) for p in files):
+        uri = from_fs_path(str(path))
+        if uri is None:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeError):
+            text = ""
+        outcome.tomls[uri] = [to_diagnostic(f, text, codec, links) for f in by_file.get(path, [])]
 
 
 def _lines(text: str) -> list[str]:
@@ -464,7 +494,7 @@ def to_diagnostic(finding: Finding, text: str, codec: PositionCodec, links: bool
     return types.Diagnostic(
         range=types.Range(start=start, end=end),
         message=finding.message,
-        severity=types.DiagnosticSeverity.Warning if finding.code == "MIN901" else types.DiagnosticSeverity.Error,
+        severity=types.DiagnosticSeverity.Warning if finding.code in ("MIN901", "MIN902") else types.DiagnosticSeverity.Error,
         code=finding.code,
         code_description=description,
         source=SOURCE,
