@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from minlint.core.findings import Finding
 from minlint.policy.pack import Policy
@@ -28,7 +29,10 @@ from minlint.run.liveness import covers_project, min902
 from minlint.run.noqa import Suppression
 from minlint.run.seeds import Visit
 
-__all__ = ["Options", "Report", "check_files", "check_paths", "check_text", "configure"]
+if TYPE_CHECKING:  # the analysis loads libcst: a run answered from the cache never does
+    from minlint.analysis.liveness import Entry, Location
+
+__all__ = ["Options", "PolicyView", "Report", "check_files", "check_paths", "check_text", "configure", "show_policy"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,31 @@ def check_text(text: str, filename: str, options: Options = Options(), *, config
     report.findings = [f for f in report.findings if f.path == display]
     report.files = 1
     return report
+
+
+@dataclass
+class PolicyView:
+    """``minlint policy show``: the merged policy, every entry that can match
+    code with where it matched (at most *limit* places, and how many more)."""
+
+    config: Config
+    policy: Policy
+    entries: list[tuple[Entry, list[Location], int]]
+    files: int  # files looked at
+
+
+def show_policy(paths: Sequence[str], options: Options = Options(), *, limit: int = 5) -> PolicyView:
+    """Where each entry of the policy of *paths*' project matches its code.
+    Never from the cache: the same answer as MIN902 gives."""
+    from minlint.analysis.liveness import Liveness, entries
+    from minlint.project.index import Project
+
+    config = configure(paths, options)
+    policy = config.load_policy()
+    files = collect(paths, config)
+    liveness = Liveness(Project(files, config.root, policy))
+    out = []
+    for entry in entries(policy):
+        found = liveness.matches(entry)
+        out.append((entry, found[:limit], max(0, len(found) - limit)))
+    return PolicyView(config, policy, out, len(files))

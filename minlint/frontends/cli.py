@@ -94,6 +94,14 @@ def parser() -> argparse.ArgumentParser:
     discover.add_argument("--write-pack", metavar="FILE", help="write a drafted v2 pack naming the candidates to FILE")
     discover.add_argument("--top", type=int, default=0, metavar="K", help="list only the K best candidates")
 
+    policy = sub.add_parser("policy", help="show the merged policy and where each entry matches the code")
+    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    show = policy_sub.add_parser("show", help="print every entry, the pack line that wrote it and where it matched")
+    _project_options(show)
+    show.add_argument("--format", default="text", choices=("text", "json"), help="text or JSON (default: text)")
+    show.add_argument("--limit", type=int, default=5, metavar="N",
+                      help="places listed per entry before 'and K more' (default: 5)")
+
     fix = sub.add_parser("fix", help="remove disallowed fields from disclosures (never touches checks)")
     _project_options(fix)
     fix.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing")
@@ -102,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _command_parser(p: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
     """The (sub)parser of the command *args* ran: `baseline write`'s for it."""
-    for name in ("command", "baseline_command"):
+    for name in ("command", "baseline_command", "policy_command"):
         actions = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
         chosen = getattr(args, name, None)
         if not actions or chosen is None:
@@ -205,6 +213,20 @@ def _baseline_write(args: argparse.Namespace) -> int:
     return 0
 
 
+def _policy_show(args: argparse.Namespace) -> int:
+    """``minlint policy show [PATHS]``: the merged policy, where each entry matched."""
+    from minlint.api import show_policy
+    from minlint.report.policy import render_json, render_text
+    from minlint.run.liveness import display_file
+
+    if args.limit < 1:
+        raise UsageError(f"--limit: got {args.limit}; expected a count of 1 or more")
+    view = show_policy(args.paths, options(args), limit=args.limit)
+    render = render_json if args.format == "json" else render_text
+    sys.stdout.write(render(view.policy, view.entries, view.files, display_file))
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     from minlint.report.explain import explain
 
@@ -288,6 +310,8 @@ def _main(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return _baseline_write(args)
         if args.command == "lsp":
             return _lsp()
+        if args.command == "policy":
+            return _policy_show(args)
         if args.command == "inventory":
             from minlint.inventory import command as inventory_command
 

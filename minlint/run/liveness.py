@@ -12,13 +12,11 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from minlint.analysis.liveness import Liveness
-from minlint.checks.liveness import unmatched
 from minlint.core.findings import Finding
 from minlint.core.paths import real
 from minlint.policy.pack import Policy
 from minlint.project.config import Config
-from minlint.project.index import Project, SourceFile
+from minlint.project.index import SourceFile
 from minlint.run import noqa
 
 __all__ = ["covers_project", "display_file", "min902"]
@@ -54,6 +52,11 @@ def min902(
     """MIN902 findings over the whole project *files*, and those a ``# noqa``
     on their line of the TOML file hides; a ``# noqa`` without a reason is
     MIN901 there, as in Python files (and still suppresses)."""
+    # the analysis loads libcst: only a run that asks for MIN902 pays for it
+    from minlint.analysis.liveness import Liveness
+    from minlint.checks.liveness import unmatched
+    from minlint.project.index import Project
+
     project = Project(files, config.root, policy, dict(overrides) if overrides else None)
     found = unmatched(Liveness(project), policy, config, display_file)
     kept: list[Finding] = []
