@@ -143,11 +143,12 @@ def _sink_label(sink: Sink) -> str:
 
 
 def _function_label(spec: FunctionSpec) -> str:
-    parts = [f"{key} = {list(values)!r}" for key, values in (
+    """A table by its keys, as written: ``names=on_GET,on_PUT bases=Servlet``."""
+    parts = [f"{key}={','.join(values)}" for key, values in (
         ("modules", spec.modules), ("bases", spec.bases), ("names", spec.names)) if values]
     if spec.decorators:
-        parts.append("decorators = " + repr([d.name for d in spec.decorators]))
-    return "; ".join(parts)
+        parts.append("decorators=" + ",".join(d.name for d in spec.decorators))
+    return " ".join(parts)
 
 
 def _function_words(spec: FunctionSpec) -> frozenset[str] | None:
