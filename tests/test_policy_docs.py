@@ -133,5 +133,5 @@ def test_the_adoption_guide_goes_discover_pack_baseline_gate() -> None:
     steps = ["minlint discover", "--write-pack", "minlint policy show", "MIN902", "minlint baseline write",
              "--baseline"]
     at = [ADOPTION.find(step) for step in steps]
-    assert -1 not in at, dict(zip(steps, at))
-    assert at == sorted(at), dict(zip(steps, at))
+    assert -1 not in at, dict(zip(steps, at, strict=True))
+    assert at == sorted(at), dict(zip(steps, at, strict=True))

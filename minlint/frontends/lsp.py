@@ -114,6 +114,10 @@ class MinlintServer(LanguageServer):
         # under "minlint": {"cache": false, "cacheDir": "..."}); the findings are the same either way
         self.use_cache = True
         self.cache_dir: Path | None = None
+        # MIN902 looks at the whole project (it parses every file that spells a
+        # pack entry's name): on open, save and changes on disk, not on every
+        # keystroke; the pack's diagnostics stand until the next such run
+        self.gate_due = True
 
     def configure_cache(self, settings: object) -> None:
         """Take ``cache`` / ``cacheDir`` from the client's options, top-level
@@ -156,7 +160,8 @@ class MinlintServer(LanguageServer):
                 folders = self._folders()
                 codec = self.workspace.position_codec
                 links = self._links_supported()
-                outcome = await asyncio.to_thread(self.analyse, dirty, docs, folders, codec, links)
+                gate, self.gate_due = self.gate_due, False
+                outcome = await asyncio.to_thread(self.analyse, dirty, docs, folders, codec, links, gate)
                 self._apply(outcome)
             except Exception:  # noqa: BLE001 - a bug of ours must not take the editor's server down
                 self._log(f"minlint: internal error:\n{traceback.format_exc()}")
@@ -254,8 +259,10 @@ class MinlintServer(LanguageServer):
         folders: Sequence[Path],
         codec: PositionCodec,
         links: bool = True,
+        gate: bool = True,
     ) -> _Outcome:
-        """The diagnostics of every open document in the projects of *dirty*."""
+        """The diagnostics of every open document in the projects of *dirty*
+        (and, with *gate*, MIN902 in their packs)."""
         outcome = _Outcome()
         python = {d.uri: d for d in docs if d.is_python}
         projects: dict[str, Config | ConfigError] = {}
@@ -299,7 +306,7 @@ class MinlintServer(LanguageServer):
         for root, config in roots.items():
             members = [d for d in python.values() if _root_of(projects.get(d.uri)) == root]
             if members:
-                self._run_project(config, members, codec, links, outcome)
+                self._run_project(config, members, codec, links, outcome, gate)
         for message, error in broken.items():
             for d in python.values():
                 failed = projects.get(d.uri)
@@ -334,7 +341,8 @@ class MinlintServer(LanguageServer):
         return result
 
     def _run_project(
-        self, config: Config, members: list[_Doc], codec: PositionCodec, links: bool, outcome: _Outcome
+        self, config: Config, members: list[_Doc], codec: PositionCodec, links: bool, outcome: _Outcome,
+        gate: bool = True,
     ) -> None:
         from minlint.api import Options, check_files
         from minlint.project.collect import collect, display_path
@@ -358,7 +366,7 @@ class MinlintServer(LanguageServer):
             overrides = {d.path: d.text for d in members if d.path is not None}
             # in the server's own process: workers would have to start afresh beside its threads
             findings = check_files(files, config, Options(jobs=1, cache=self.use_cache, cache_dir=self.cache_dir,
-                                                          liveness=True),
+                                                          liveness=gate),
                                    overrides=overrides, policy=policy).findings
         except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
             outcome.logs.append(f"minlint: internal error checking {config.root}:\n{traceback.format_exc()}")
@@ -366,7 +374,8 @@ class MinlintServer(LanguageServer):
         by_file: dict[Path, list[Finding]] = {}
         for f in findings:
             by_file.setdefault(real(Path(f.path)), []).append(f)
-        _publish_tomls(config, policy, by_file, codec, links, outcome)
+        if gate:
+            _publish_tomls(config, policy, by_file, codec, links, outcome)
         for d in members:
             assert d.path is not None
             outcome.clean.add(d.uri)
@@ -530,6 +539,7 @@ def build_server() -> MinlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MinlintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.gate_due = True
         ls.schedule([params.text_document.uri], 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -538,11 +548,13 @@ def build_server() -> MinlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: MinlintServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.gate_due = True
         ls.schedule([params.text_document.uri], 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MinlintServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
+        ls.gate_due = True
         # The file on disk now stands in for the closed buffer in its project.
         ls.schedule([params.text_document.uri], ls.debounce)
 
@@ -568,6 +580,7 @@ def build_server() -> MinlintServer:
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: MinlintServer, params: types.DidChangeWatchedFilesParams) -> None:
         if params.changes:
+            ls.gate_due = True
             ls.schedule([change.uri for change in params.changes], ls.debounce)
 
     return server
