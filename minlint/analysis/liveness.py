@@ -51,6 +51,19 @@ KEYS: dict[EntryKind, str] = {
 # a file:line of the checked code where an entry matched (display path, 1-based line)
 Location = tuple[str, int]
 
+# How a match must spell an entry's word in the text, a superset of what the
+# vocabulary can match, so that files and parts that cannot match are never
+# parsed: a call (or an import of the name under another: `push as send`), a
+# decorator (or one applied by hand, a call), a base in a class header, or
+# the word anywhere (a guard's predicates and subjects are plain names).
+Form = Literal["call", "decorator", "base", "word"]
+_FORMS: dict[Form, str] = {
+    "call": r"\b{w}(?:\s*\(|\s+as\s)",
+    "decorator": r"(?:@\s*(?:[\w.]+\.)?{w}\b|\b{w}(?:\s*\(|\s+as\s))",
+    "base": r"(?:\bclass\s+\w+\s*\([^)]*\b{w}\b|\b{w}\s+as\s)",
+    "word": r"\b{w}\b",
+}
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -64,6 +77,7 @@ class Entry:
     policy: Policy = field(compare=False, repr=False)
     # the last name components a match must spell; None: no word says (globs, bases)
     words: frozenset[str] | None = field(compare=False, repr=False)
+    form: Form = field(default="word", compare=False, repr=False)  # how a match spells them
 
 
 def own_files(policy: Policy) -> tuple[str, ...]:
@@ -86,25 +100,26 @@ def entries(policy: Policy) -> list[Entry]:
     for sink in policy.sinks:
         at = sink.where or Where(first, 0)
         out.append(Entry("sink", _sink_label(sink), at, at.file in mine, replace(bare, sinks=(sink,)),
-                         frozenset({_last(sink.name)})))
+                         frozenset({_last(sink.name)}), "call"))
     for name in policy.decorators:
         at = where("disclosure.decorators", name)
         out.append(Entry("decorator", name, at, at.file in mine, replace(bare, decorators=(name,)),
-                         frozenset({_last(name)})))
+                         frozenset({_last(name)}), "decorator"))
     for spec in policy.functions:
         at = spec.where or Where(first, 0)
         out.append(Entry("function", _function_label(spec), at, at.file in mine,
-                         replace(bare, functions=(spec,)), _function_words(spec)))
+                         replace(bare, functions=(spec,)), _function_words(spec),
+                         "decorator" if spec.decorators else "word"))
     for guard in policy.guards:
         out.extend(_guard_entries(guard, policy, bare, mine))
     for name in policy.transparency_calls:
         at = where("transparency.calls", name)
         out.append(Entry("transparency", name, at, at.file in mine, replace(bare, transparency_calls=(name,)),
-                         frozenset({_last(name)})))
+                         frozenset({_last(name)}), "call"))
     for name in policy.record_bases:
         at = where("records.bases", name)
         out.append(Entry("record_base", name, at, at.file in mine, replace(bare, record_bases=(name,)),
-                         frozenset({_last(name)})))
+                         frozenset({_last(name)}), "base"))
     return out
 
 
@@ -222,7 +237,9 @@ class Liveness:
         paths: set = set()
         for word in words:
             paths.update(self.project.files_with(word))
-        return [f for f in self.project.files if f.path in paths]
+        spelt = _spelling(entry.form, words)
+        texts = self.project.texts
+        return [f for f in self.project.files if f.path in paths and spelt.search(texts.get(f.path, ""))]
 
     def _function_candidates(self, entry: Entry) -> list[SourceFile]:
         spec = entry.policy.functions[0]
@@ -256,7 +273,7 @@ class Liveness:
     # -- matching in one module ---------------------------------------------
     def _matching(self, entry: Entry, vocab: Vocabulary, module: ModuleFacts) -> Iterator[cst.CSTNode]:
         """The nodes of *module* where *entry* (alone in *vocab*) matches."""
-        wanted = _part_filter(_aliased(entry.words, module))
+        wanted = _part_filter(_aliased(entry.words, module), entry.form)
         if entry.kind == "record_base":
             yield from self._record_classes(entry, vocab, module, wanted)
             return
@@ -343,11 +360,24 @@ def _unmarked(fn: Function) -> Function:
     return replace(fn, marked=False) if fn.marked else fn
 
 
-def _part_filter(words: Iterable[str] | None) -> Callable[[object], bool]:
+def _part_filter(words: Iterable[str] | None, form: Form = "word") -> Callable[[object], bool]:
     if words is None:
         return lambda part: True
-    patterns = [_word(w) for w in words]
-    return lambda part: any(p.search(part.text) for p in patterns)  # type: ignore[attr-defined]
+    pattern = _spelling(form, words)
+    return lambda part: pattern.search(part.text) is not None  # type: ignore[attr-defined]
+
+
+def _spelling(form: Form, words: Iterable[str]) -> re.Pattern[str]:
+    """One expression that finds any of *words* spelt in *form*."""
+    key = (form, *sorted(words))
+    got = _SPELLINGS.get(key)
+    if got is None:
+        alternatives = "|".join(re.escape(w) for w in sorted(words)) or r"(?!)"
+        got = _SPELLINGS[key] = re.compile(_FORMS[form].format(w=f"(?:{alternatives})"))
+    return got
+
+
+_SPELLINGS: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 _WORDS: dict[str, re.Pattern[str]] = {}
