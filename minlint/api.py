@@ -22,7 +22,7 @@ from minlint.core.findings import Finding
 from minlint.policy.pack import Policy
 from minlint.project.collect import collect
 from minlint.project.config import Config, find_config
-from minlint.project.index import SourceFile
+from minlint.project.index import Project, SourceFile
 from minlint.run.engine import analyse
 from minlint.run.finish import NoqaMode, finish
 from minlint.run.liveness import covers_project, min902
@@ -92,12 +92,17 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
     files on disk (an editor's unsaved buffers). With ``options.liveness``
     the files are the whole project (MIN902)."""
     policy = policy if policy is not None else config.load_policy()
-    by_path, texts = analyse(files, config.root, policy, dict(overrides) if overrides else None, jobs=options.jobs,
+    texts_in = dict(overrides) if overrides else None
+    gate = options.liveness and config.policy_source is not None
+    # one index for the analysis and MIN902: the texts are read once
+    project = Project(files, config.root, policy, texts_in, whole=options.whole) if gate else None
+    by_path, texts = analyse(files, config.root, policy, texts_in, jobs=options.jobs,
                              use_cache=options.cache,
-                             cache_dir=options.cache_dir or config.cache_dir, syntax=options.syntax, visit=visit, whole=options.whole)
+                             cache_dir=options.cache_dir or config.cache_dir, syntax=options.syntax, visit=visit,
+                             whole=options.whole, project=project)
     hidden: list[tuple[Finding, Suppression]] = []
-    if options.liveness and config.policy_source is not None:
-        unmatched, hidden = min902(files, config, policy, overrides)
+    if project is not None:
+        unmatched, hidden = min902(project, config, policy)
         for f in unmatched:
             by_path.setdefault(f.path, []).append(f)
     done = finish(by_path, texts, config, noqa_mode=options.noqa, baseline=options.baseline)

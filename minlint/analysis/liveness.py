@@ -234,19 +234,24 @@ class Liveness:
         if entry.kind == "function":
             return self._function_candidates(entry)
         words = entry.words or frozenset()
-        paths: set = set()
-        for word in words:
-            paths.update(self.project.files_with(word))
-        spelt = _spelling(entry.form, words)
-        texts = self.project.texts
-        return [f for f in self.project.files if f.path in paths and spelt.search(texts.get(f.path, ""))]
+        return self._spelling(words, entry.form)
+
+    def _spelling(self, words: frozenset[str], form: Form) -> list[SourceFile]:
+        """The files that spell one of *words* in *form* (a substring test
+        first: most files hold none of them, and ``in`` is far cheaper)."""
+        spelt = _spelling(form, words)
+        out = []
+        for f in self.project.files:
+            text = self.project.texts.get(f.path)
+            if text is not None and any(w in text for w in words) and spelt.search(text):
+                out.append(f)
+        return out
 
     def _function_candidates(self, entry: Entry) -> list[SourceFile]:
         spec = entry.policy.functions[0]
         files = list(self.project.files)
         if entry.words is not None:
-            paths = {p for w in entry.words for p in self.project.files_with(w)}
-            files = [f for f in files if f.path in paths]
+            files = self._spelling(entry.words, entry.form)
         if spec.modules:
             files = [f for f in files
                      if any(_glob_match(g, module_name(f.path, self.project.root)) for g in spec.modules)]

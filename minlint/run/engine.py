@@ -42,6 +42,7 @@ def analyse(
     syntax: bool = True,
     visit: Visit | None = None,
     whole: bool = False,
+    project: Project | None = None,
 ) -> tuple[dict[str, list[Finding]], dict[str, str]]:
     """Every finding of the project before deduplication, suppression and selection, by path;
     and the text of each file that was read (for suppressions). *overrides*
@@ -60,7 +61,8 @@ def analyse(
     here, none taken from the cache. *whole* reads modules whole, one tree
     each, as ``fix`` edits them.
     """
-    project = Project(files, root, policy, overrides, whole=whole)
+    # *project*: an index its caller built over the same files (MIN902 reads it too)
+    project = project if project is not None else Project(files, root, policy, overrides, whole=whole)
     # entries are keyed by text hashes, so an editor's unsaved buffers can
     # use the cache too: nothing computed from them is taken for the disk's
     cache = Cache(root, policy.digest, enabled=use_cache, directory=cache_dir)

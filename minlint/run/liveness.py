@@ -9,14 +9,14 @@ reports depends on the code and the pack only (SPEC 10).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from minlint.core.findings import Finding
 from minlint.core.paths import real
 from minlint.policy.pack import Policy
 from minlint.project.config import Config
-from minlint.project.index import SourceFile
+from minlint.project.index import Project
 from minlint.run import noqa
 
 __all__ = ["covers_project", "display_file", "min902"]
@@ -46,18 +46,14 @@ def display_file(file: str) -> str:
         return Path(os.path.abspath(path)).as_posix()
 
 
-def min902(
-    files: Sequence[SourceFile], config: Config, policy: Policy, overrides: Mapping[Path, str] | None = None,
-) -> tuple[list[Finding], list[tuple[Finding, noqa.Suppression]]]:
-    """MIN902 findings over the whole project *files*, and those a ``# noqa``
-    on their line of the TOML file hides; a ``# noqa`` without a reason is
-    MIN901 there, as in Python files (and still suppresses)."""
+def min902(project: Project, config: Config, policy: Policy) -> tuple[list[Finding], list[tuple[Finding, noqa.Suppression]]]:
+    """MIN902 findings over the whole project *project* indexes, and those a
+    ``# noqa`` on their line of the TOML file hides; a ``# noqa`` without a
+    reason is MIN901 there, as in Python files (and still suppresses)."""
     # the analysis loads libcst: only a run that asks for MIN902 pays for it
     from minlint.analysis.liveness import Liveness
     from minlint.checks.liveness import unmatched
-    from minlint.project.index import Project
 
-    project = Project(files, config.root, policy, dict(overrides) if overrides else None)
     found = unmatched(Liveness(project), policy, config, display_file)
     kept: list[Finding] = []
     hidden: list[tuple[Finding, noqa.Suppression]] = []
