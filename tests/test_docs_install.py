@@ -82,3 +82,18 @@ def test_pre_commit_configurations_pin_a_real_commit_and_mention_autoupdate() ->
 def test_dependencies_include_flake8_and_pygls_with_the_oldest_tested_flake8() -> None:
     deps = PYPROJECT["project"]["dependencies"]
     assert "flake8>=5.0.4" in deps and "pygls>=2.0" in deps
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """`.ci/run` is the README's test command on a clean checkout: the two must not drift."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines() if "python -m pytest" in line]
+    assert len(commands) == 1, commands
+    install, test = (part.strip() for part in commands[0].split("&&"))
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert f"python -m {install}" in ci or any(line.strip().startswith("python -m pip install") and
+                                               install.split("install", 1)[1].strip() in line for line in ci), ci
+    assert test in [line.strip() for line in ci], (test, ci)
+    # every plugin the command needs is declared for `.[test]`
+    if " -n " in f" {test} ":
+        assert any(dep.startswith("pytest-xdist") for dep in PYPROJECT["project"]["optional-dependencies"]["test"])
