@@ -25,8 +25,8 @@ from minlint import __version__
 from minlint.api import Options, check_files, check_text
 from minlint.core.findings import Finding
 from minlint.core.paths import real
-from minlint.project.collect import collect
-from minlint.project.config import Config, find_config
+from minlint.project.collect import project_files
+from minlint.project.config import Config, file_config
 
 _Key = tuple[str, str, str]
 # flake8 applies noqa comments itself and reports E999; the cache makes flake8 on
@@ -106,14 +106,9 @@ def _on_disk(path: Path) -> str | None:
 
 @functools.cache
 def _config(folder: Path) -> Config:
-    """The configuration of a file in *folder*: found once per folder and
-    process (flake8 calls the plugin once per file)."""
-    config = find_config(folder)
-    if config.pyproject is None:
-        cwd = real(Path.cwd())
-        if folder == cwd or cwd in folder.parents:
-            return find_config(cwd)
-    return config
+    """The configuration of a file in *folder* (the CLI's, SPEC 10): found
+    once per folder and process (flake8 calls the plugin once per file)."""
+    return file_config(folder)
 
 
 def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = None) -> dict[Path, list[Finding]]:
@@ -122,10 +117,9 @@ def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = No
     policy = config.load_policy()
     key = (str(real(config.root)), policy.digest, ",".join(config.exclude))
     if key not in _RESULTS:
-        root = config.root
-        files = collect([str(root)], config)
-        # report paths relative to the project root, as `minlint check` run there does
-        files = [type(f)(f.path, _relative(f.path, root)) for f in files]
+        # the whole project, nested projects apart and excluded files marked,
+        # shown relative to its root, as `minlint check` run there shows it
+        files = project_files(config, Path("."))
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
         options = Options(noqa="flake8", syntax=False, cache=use_cache, cache_dir=cache_dir)
         report = check_files(files, config, options, policy=policy)
@@ -135,10 +129,3 @@ def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = No
             by_file.setdefault(real_of.get(f.path, Path(f.path)), []).append(f)
         _RESULTS[key] = by_file
     return _RESULTS[key]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return real(path).relative_to(real(root)).as_posix()
-    except ValueError:
-        return path.as_posix()
