@@ -151,6 +151,7 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
     ConfigError when the configuration checks nothing, unless
     ``options.allow_nothing``."""
     from minlint.run.baseline import filter_new
+    from minlint.run.cache import chosen_dir
 
     policy = policy if policy is not None else config.load_policy()
     warnings: list[str] = []
@@ -162,7 +163,7 @@ def check_files(files: Sequence[SourceFile], config: Config, options: Options = 
     shown = checked if checked is not None else [f for f in files if not f.excluded]
     by_path, texts = analyse(files, config.root, policy, dict(overrides) if overrides else None, jobs=options.jobs,
                              use_cache=options.cache,
-                             cache_dir=options.cache_dir or config.cache_dir, syntax=options.syntax, visit=visit,
+                             cache_dir=chosen_dir(options.cache_dir, config.cache_dir), syntax=options.syntax, visit=visit,
                              whole=options.whole, checked=[f.path for f in shown])
     for finding in unreadable:
         by_path.setdefault(finding.path, []).append(finding)

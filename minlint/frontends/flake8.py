@@ -21,14 +21,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+from flake8.exceptions import ExecutionError
+
 from minlint import __version__
 from minlint.api import Options, check_files, check_text
+from minlint.core.escape import printable
 from minlint.core.findings import Finding
 from minlint.core.paths import real
+from minlint.policy.pack import InputError
 from minlint.project.collect import project_files
 from minlint.project.config import Config, file_config
 
 _Key = tuple[str, str, str]
+
+
+class MinlintFailed(ExecutionError):
+    """flake8 prints this one line (after its own "There was a critical
+    error" line) and exits 1, in serial and parallel runs alike."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
 # flake8 applies noqa comments itself and reports E999; the cache makes flake8 on
 # one file (an editor's save) re-analyse only what changed
 _FLAKE8 = Options(noqa="flake8", syntax=False, cache=True)
@@ -79,6 +92,17 @@ class MinlintChecker:
         cls.cache_dir = Path(folder).expanduser() if folder else None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        try:
+            found = self._found()
+        except InputError as exc:
+            # a broken configuration or pack, or one that checks nothing
+            # (issue 14 item 5): flake8's way of stopping with one message,
+            # instead of the traceback any other exception gets
+            raise MinlintFailed(f"minlint: error: {printable(str(exc))}") from None
+        for f in found:
+            yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+
+    def _found(self) -> list[Finding]:
         path = Path(self.filename)
         text = "".join(self.lines)
         config = _config(real(path.parent) if path.parent.is_dir() else real(Path.cwd()))
@@ -91,8 +115,7 @@ class MinlintChecker:
             # the file in its project, as an editor's buffer does
             options = Options(noqa="flake8", syntax=False, cache=self.use_cache, cache_dir=self.cache_dir)
             found = check_text(text, self.filename, options, config=config).findings
-        for f in found:
-            yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+        return found
 
 
 def _on_disk(path: Path) -> str | None:
