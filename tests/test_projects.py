@@ -37,7 +37,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from minlint.frontends.cli import main
 from minlint.project.config import ConfigError, find_config
-from minlint.run.cache import ENV, chosen_dir
+from minlint.run.cache import ENV
 from tests.support import REPO, write_tree
 from tests.test_lsp import diagnostics, make_client, open_doc
 
@@ -295,6 +295,8 @@ def test_a_committed_cache_dir_cannot_leave_the_project(tmp_path: Path, value: s
 
 def test_the_operators_cache_folder_wins_over_the_committed_one(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from minlint.run.cache import chosen_dir
+
     (tmp_path / "pyproject.toml").write_text('[tool.minlint]\ncache-dir = "build/cache"\n', encoding="utf-8")
     committed = find_config(tmp_path).cache_dir
     assert committed == tmp_path / "build" / "cache"
