@@ -183,7 +183,7 @@ async def test_the_language_server_reports_the_same_for_each_file(lsp: LanguageC
     client = lsp
     for rel in ("services/billing/billing/payloads.py", "services/billing/billing/handlers.py",
                 "services/billing/billing/legacy/old.py", "services/chat/chat/admin.py",
-                "services/chat/chat/handlers.py", "services/chat/tests/test_handlers.py", "shared/lib/export.py"):
+                "services/chat/chat/handlers.py", "services/chat/tests/handler_calls.py", "shared/lib/export.py"):
         path = repo / rel
         mark = open_doc(client, path)  # type: ignore[arg-type]
         found = await diagnostics(client, path.as_uri(), mark)  # type: ignore[arg-type]
