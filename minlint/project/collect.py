@@ -123,6 +123,12 @@ def _walk_tree(top: Path) -> _Tree:
         except OSError as exc:
             tree.unreadable.append((folder, _reason(exc)))
             continue
+        # a folder below the top with a [tool.minlint] of its own is another
+        # project: found from the listing, so only folders that hold a
+        # pyproject.toml cost a look inside it
+        if folder is not top and any(e.name == "pyproject.toml" for e in entries) and config_at(folder) is not None:
+            tree.nested.append((folder, rel))
+            continue
         subfolders: list[tuple[Path, PurePath]] = []
         for entry in entries:
             try:
@@ -135,11 +141,7 @@ def _walk_tree(top: Path) -> _Tree:
                 continue
             if entry.is_symlink() or _ALWAYS_NAME(entry.name):
                 continue
-            sub = folder / entry.name
-            if config_at(sub) is not None:
-                tree.nested.append((sub, rel / entry.name))
-            else:
-                subfolders.append((sub, rel / entry.name))
+            subfolders.append((folder / entry.name, rel / entry.name))
         stack.extend(reversed(subfolders))
     return tree
 
@@ -164,7 +166,8 @@ def _files(tree: _Tree, top: Path, spelled: Path, config: Config) -> dict[Path, 
     out: dict[Path, SourceFile] = {}
     for p, rel, is_link in tree.files:
         key = real(p) if is_link else top / rel
-        out.setdefault(key, SourceFile(p, display_path(Path(os.path.normpath(spelled / rel))), config.is_excluded(p)))
+        excluded = bool(config.exclude) and config.is_excluded(p)  # the walk skipped the built-in folders
+        out.setdefault(key, SourceFile(p, display_path(Path(os.path.normpath(spelled / rel))), excluded))
     return out
 
 
