@@ -311,3 +311,21 @@ def test_the_operators_cache_folder_wins_over_the_committed_one(tmp_path: Path,
     assert status == 1, err
     assert not (tmp_path / "build").exists()
     assert any((tmp_path / "env").rglob("*.json"))
+
+
+def test_the_ci_docs_say_how_the_cache_behaves() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((REPO / "docs" / "github-actions.yml").read_text(encoding="utf-8"))
+    # the cache is the workflow's, outside the checkout, over any committed cache-dir
+    assert "/../" in workflow["env"][ENV] and "github.workspace" in workflow["env"][ENV]
+    steps = workflow["jobs"]["code-scanning"]["steps"]
+    [restore] = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    assert restore["with"]["path"] == "${{ env.%s }}" % ENV
+    runs = [s["run"] for s in workflow["jobs"]["annotations"]["steps"] if "run" in s]
+    assert any(r.startswith("minlint check") and "--no-cache" in r for r in runs)
+    text = (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")
+    section = text[text.index("### The cache in CI"):]
+    for needed in ("signed", "HMAC", "actions/cache", "--no-cache", ENV, "cache-dir", "is never read"):
+        assert needed in section, needed
+    assert "The hook's cache lives outside the repository" in text
