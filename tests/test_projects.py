@@ -321,7 +321,7 @@ def test_the_ci_docs_say_how_the_cache_behaves() -> None:
     assert "/../" in workflow["env"][ENV] and "github.workspace" in workflow["env"][ENV]
     steps = workflow["jobs"]["code-scanning"]["steps"]
     [restore] = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
-    assert restore["with"]["path"] == "${{ env.%s }}" % ENV
+    assert restore["with"]["path"] == "${{ env." + ENV + " }}"
     runs = [s["run"] for s in workflow["jobs"]["annotations"]["steps"] if "run" in s]
     assert any(r.startswith("minlint check") and "--no-cache" in r for r in runs)
     text = (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")
