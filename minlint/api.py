@@ -60,6 +60,12 @@ class Report:
     suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
     baselined: int = 0  # findings a baseline hid
     warnings: list[str] = field(default_factory=list)  # one line each (a configuration that checks nothing)
+    # every project's pack, the first one's first (a run over a monorepo has several)
+    packs: list[Policy] = field(default_factory=list)
+
+    def guard_titles(self) -> dict[str, str]:
+        """Custom guard codes' titles over every project's pack (SARIF rule names)."""
+        return {g.code: g.title for p in (self.packs or [self.policy]) for g in p.guards if g.code}
 
 
 def configure(paths: Sequence[str], options: Options = Options()) -> Config:
@@ -92,6 +98,7 @@ def check_paths(paths: Sequence[str], options: Options = Options(), *, visit: Vi
     merged = Report(sorted((f for r in reports for f in r.findings), key=Finding.sort_key),
                     sum(r.files for r in reports), first.config, first.policy)
     for r in reports:
+        merged.packs.append(r.policy)
         merged.texts.update(r.texts)
         merged.suppressed.extend(r.suppressed)
         merged.baselined += r.baselined

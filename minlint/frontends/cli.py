@@ -145,7 +145,7 @@ def _check(args: argparse.Namespace) -> int:
         out = console.with_source(findings, report.texts)
     else:
         # SARIF URIs are relative to the project root (%SRCROOT%), wherever minlint ran
-        titles = {g.code: g.title for g in report.policy.guards if g.code}
+        titles = report.guard_titles()
         # (GitHub annotations stay relative to where minlint ran: the workflow's checkout)
         root = report.config.root if args.format == "sarif" else Path.cwd()
         out = render(findings, args.format, root=root, titles=titles)
