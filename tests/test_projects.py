@@ -329,3 +329,25 @@ def test_the_ci_docs_say_how_the_cache_behaves() -> None:
     for needed in ("signed", "HMAC", "actions/cache", "--no-cache", ENV, "cache-dir", "is never read"):
         assert needed in section, needed
     assert "The hook's cache lives outside the repository" in text
+
+
+def test_without_a_table_a_file_belongs_to_the_folder_minlint_runs_in(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from minlint.project.config import file_config, project_config
+
+    write_tree(tmp_path, {"repo/a/b/x.py": LEAK, "repo/a/y.py": LEAK})
+    repo = (tmp_path / "repo").resolve()
+    # a file: the folder minlint runs in, when the file is under it (pre-commit, flake8, `check .` agree)
+    assert project_config(repo / "a" / "b" / "x.py", cwd=repo).root == repo
+    assert file_config(repo / "a" / "b", cwd=repo).root == repo
+    # a folder named: that folder (SPEC 10, "the path given")
+    assert project_config(repo / "a", cwd=repo).root == repo / "a"
+    # outside the folder minlint runs in: the file's own folder
+    assert project_config(repo / "a" / "y.py", cwd=repo / "a" / "b").root == repo / "a"
+    # never the filesystem root or the home folder: a run there would read the machine
+    assert project_config(repo / "a" / "y.py", cwd=Path("/")).root == repo / "a"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert project_config(repo / "a" / "y.py", cwd=tmp_path).root == repo / "a"
+    # a table wins over all of it
+    (repo / "a" / "pyproject.toml").write_text("[tool.minlint]\n", encoding="utf-8")
+    assert project_config(repo / "a" / "b" / "x.py", cwd=repo).root == repo / "a"
