@@ -351,3 +351,36 @@ def test_without_a_table_a_file_belongs_to_the_folder_minlint_runs_in(tmp_path: 
     # a table wins over all of it
     (repo / "a" / "pyproject.toml").write_text("[tool.minlint]\n", encoding="utf-8")
     assert project_config(repo / "a" / "b" / "x.py", cwd=repo).root == repo / "a"
+
+
+def test_the_cache_knows_which_files_are_excluded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # whether a caller counts depends on whether its file is excluded: a
+    # cached result from a run with other excludes must not be reused
+    write_tree(tmp_path / "p", {
+        "pyproject.toml": "[tool.minlint]\n",
+        "app/handler.py": "def handle(request, user):\n    disclose({'ip': user.ip})\n",
+        "tests/calls.py": """
+            from app.handler import handle
+
+            def call(request, user):
+                verify_court_order(request.order)
+                check_jurisdiction(request.country)
+                require_terror_suspect(request)
+                record_disclosure(request)
+                handle(request, user)
+        """,
+    })
+    monkeypatch.setenv(ENV, str(tmp_path / "cache"))
+    root = tmp_path / "p"
+
+    def cached(*args: str) -> set[tuple[str, int, str]]:
+        status, out, err = run(root, "check", "--quiet", "--format", "json", *args, ".")
+        assert status in (0, 1), err
+        return {(d["path"], d["line"], d["code"]) for d in json.loads(out)}
+
+    kept = {f[:3] for f in findings(root, ".")}
+    excluded = {f[:3] for f in findings(root, "--exclude", "tests")}
+    assert kept == set() and {c for _, _, c in excluded} == {"MIN201", "MIN202", "MIN203", "MIN301"}
+    for _ in range(2):
+        assert cached() == kept
+        assert cached("--exclude", "tests") == excluded
