@@ -875,9 +875,19 @@ class Mutator:
         self.path.write_bytes(self.original)
 
 
+def _cache_of(root: Path) -> Path:
+    """The folder minlint keeps *root*'s cache in: outside the tree, under
+    $MINLINT_CACHE_DIR, which ``main`` points at a temporary folder of the
+    benchmark's own (so it never reads or clears the user's cache, and a
+    cold run is cold)."""
+    from minlint.run.cache import default_dir
+
+    return default_dir(root)
+
+
 def _rm_cache(root: Path) -> Callable[[], None]:
     def prep() -> None:
-        shutil.rmtree(root / ".minlint_cache", ignore_errors=True)
+        shutil.rmtree(_cache_of(root), ignore_errors=True)
 
     return prep
 
@@ -893,7 +903,7 @@ def measure_real_tree(bench: Bench, key: str, root: Path) -> None:
     files, lines = tree_size(root)
     bench.facts[f"{key}.size"] = {"files": files, "lines": lines, "root": str(root)}
     bench.log(f"\n== {key}: {files} files, {lines} lines ({root})")
-    shutil.rmtree(root / ".minlint_cache", ignore_errors=True)
+    shutil.rmtree(_cache_of(root), ignore_errors=True)
     measures = [
         Measure(
             f"{key}.flake8_without",
@@ -938,12 +948,12 @@ def measure_real_tree(bench: Bench, key: str, root: Path) -> None:
     ]
     bench.run_group(measures)
     bench.measure_memory(f"{key}.cold", f"{key}: minlint check --no-cache", bench.minlint("--no-cache", "."), root)
-    shutil.rmtree(root / ".minlint_cache", ignore_errors=True)
+    shutil.rmtree(_cache_of(root), ignore_errors=True)
 
 
 def _ensure_cache(root: Path, cmd: list[str], timeout: float) -> Callable[[], None]:
     def prep() -> None:
-        if not (root / ".minlint_cache").is_dir():
+        if not _cache_of(root).is_dir():
             run_command(cmd, root, timeout=timeout)
 
     return prep
@@ -1080,7 +1090,7 @@ def measure_worst_case(bench: Bench, worst: WorstCase) -> None:
             "worst.warm_after_single",
         ],
     )
-    shutil.rmtree(root / ".minlint_cache", ignore_errors=True)
+    shutil.rmtree(_cache_of(root), ignore_errors=True)
 
 
 def build_growth(bench: Bench, worst: WorstCase, work: Path, sizes: Sequence[int]) -> list[Measure]:
@@ -1523,6 +1533,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bench.py: {exc}", file=sys.stderr)
         return 2
     temp: tempfile.TemporaryDirectory[str] | None = None
+    # the runs' cache: a folder of the benchmark's own, outside every tree
+    # (minlint keeps its cache outside the checked tree, keyed by the root)
+    cache_home = tempfile.TemporaryDirectory(prefix="minlint-bench-cache-")
+    os.environ["MINLINT_CACHE_DIR"] = cache_home.name
     try:
         if args.self_test:
             bench.smoke = True
@@ -1589,6 +1603,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if temp is not None:
             temp.cleanup()
+        os.environ.pop("MINLINT_CACHE_DIR", None)
+        cache_home.cleanup()
     return hostile_status
 
 

@@ -129,7 +129,6 @@ def measure_realpack(bench: Bench, cache: Path) -> None:
     os.environ["MINLINT_CACHE_DIR"] = str(cache_dir)
 
     def clear() -> None:
-        shutil.rmtree(root / ".minlint_cache", ignore_errors=True)
         shutil.rmtree(cache_dir, ignore_errors=True)
         cache_dir.mkdir()
 

@@ -71,10 +71,15 @@ def git(cwd: Path, *args: str) -> None:
 
 
 @pytest.fixture(params=["emptied", "other-tree"])
-def clone(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+def clone(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clone of a repository whose committed cache says there is nothing to report."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
+    # $MINLINT_CACHE_DIR (the operator's) wins over the committed cache-dir:
+    # unset here, so the contributor's in-tree cache is really the one used,
+    # and the secret goes to the user cache directory, made a temporary one
+    monkeypatch.delenv("MINLINT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     repo = tree(tmp_path / "repo", LEAK)
     assert minlint(repo)  # builds the cache, in the tree as configured
     [mine] = cache_files(repo)

@@ -113,7 +113,8 @@ def test_unparseable_file_is_min999_and_the_rest_is_checked(project: Path) -> No
         (["--select", "MIN3"], 0, []),
         (["--select", "MIN", "--ignore", "MIN201"], 1, [MIN101_LEAK]),
         (["--exclude", "leak.py"], 1, [MIN201_QUICK]),
-        (["--exclude", "app/*"], 0, []),
+        # excludes every file: a gate that checks nothing is a usage error (issue 14 item 5)
+        (["--exclude", "app/*"], 2, []),
     ],
 )
 def test_select_ignore_and_exclude(project: Path, args: list[str], status: int, lines: list[str]) -> None:

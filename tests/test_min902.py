@@ -229,6 +229,10 @@ def test_text_sarif_exit_status_and_selection(tmp_path: Path, monkeypatch: pytes
     assert result["ruleId"] == "MIN902"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "pack.toml"
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    # select = ["MIN902"] with MIN902 ignored selects nothing: a usage error (issue 14 item 5), not a pass
+    status, out, _ = run(root, monkeypatch, capsys, "check", "--no-cache", "--ignore", "MIN902", ".")
+    assert (status, out) == (2, "")
+    (root / "pyproject.toml").write_text('[tool.minlint]\npolicy = "pack.toml"\nselect = ["MIN902", "MIN999"]\n')
     status, out, _ = run(root, monkeypatch, capsys, "check", "--no-cache", "--ignore", "MIN902", ".")
     assert (status, out) == (0, "")
     (root / "pyproject.toml").write_text('[tool.minlint]\npolicy = "pack.toml"\nselect = ["MIN902"]\n'

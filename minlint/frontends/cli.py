@@ -125,7 +125,7 @@ def options(args: argparse.Namespace) -> Options:
 
     baseline = getattr(args, "baseline", None)
     return Options(policy=args.policy, select=args.select, ignore=args.ignore, exclude=args.exclude, jobs=args.jobs,
-                   cache=not args.no_cache,
+                   cache=not args.no_cache, allow_nothing=bool(getattr(args, "exit_zero", False)),
                    cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None, baseline=Path(baseline) if baseline else None)
 
 
@@ -153,7 +153,7 @@ def _check(args: argparse.Namespace) -> int:
         out = console.with_source(findings, report.texts)
     else:
         # SARIF URIs are relative to the project root (%SRCROOT%), wherever minlint ran
-        titles = {g.code: g.title for g in report.policy.guards if g.code}
+        titles = report.guard_titles()
         # (GitHub annotations stay relative to where minlint ran: the workflow's checkout)
         root = report.config.root if args.format == "sarif" else Path.cwd()
         out = render(findings, args.format, root=root, titles=titles)
@@ -161,6 +161,8 @@ def _check(args: argparse.Namespace) -> int:
         write_output(args.output, out)
     else:
         sys.stdout.write(out)
+    for warning in report.warnings:  # --exit-zero over a configuration that checks nothing
+        sys.stderr.write(f"minlint: warning: {warning}\n")
     if not args.quiet:
         sys.stderr.write(summary(findings, report.files, report.baselined) + "\n")
         if report.files == 0:
@@ -173,22 +175,20 @@ def _checked(args: argparse.Namespace) -> Report:
     """The report of `check`: the named paths, or stdin as --stdin-filename."""
     from dataclasses import replace
 
-    from minlint.api import check_files, check_paths, check_text
+    from minlint.api import check_paths, check_text
     from minlint.core.files import check_output
-    from minlint.project.collect import collect
-    from minlint.run.liveness import covers_project
+    from minlint.project.collect import plan
 
     if "-" not in args.paths:
         if args.stdin_filename:
             raise UsageError("--stdin-filename needs the path - (read the file from stdin)")
-        if not args.output:
-            return check_paths(args.paths, replace(options(args), liveness=True))
-        # refused before the run: an --output that cannot be written, or
-        # that is one of the files checked (it would replace the source)
-        config = _config(args.paths, args)
-        files = collect(args.paths, config)
-        check_output(args.output, (f.path for f in files))
-        return check_files(files, config, replace(options(args), liveness=covers_project(args.paths, config.root)))
+        if args.output:
+            # refused before the run: an --output that cannot be written, or
+            # that is one of the files checked (it would replace the source)
+            units = plan(args.paths, lambda c: c)
+            check_output(args.output, (f.path for u in units for f in u.files))
+        # MIN902 where a whole project is run (check_paths decides per project)
+        return check_paths(args.paths, replace(options(args), liveness=True))
     if args.output:
         check_output(args.output, ())
     if args.paths != ["-"]:

@@ -22,14 +22,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+from flake8.exceptions import ExecutionError
+
 from minlint import __version__
 from minlint.api import Options, check_files, check_text
+from minlint.core.escape import printable
 from minlint.core.findings import Finding
 from minlint.core.paths import real
-from minlint.project.collect import collect
-from minlint.project.config import Config, find_config
+from minlint.policy.pack import InputError
+from minlint.project.collect import project_files
+from minlint.project.config import Config, file_config
 
 _Key = tuple[str, str, str]
+
+
+class MinlintFailed(ExecutionError):
+    """flake8 prints this one line (after its own "There was a critical
+    error" line) and exits 1, in serial and parallel runs alike."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
 # flake8 applies noqa comments itself and reports E999; the cache makes flake8 on
 # one file (an editor's save) re-analyse only what changed
 _FLAKE8 = Options(noqa="flake8", syntax=False, cache=True)
@@ -81,6 +94,17 @@ class MinlintChecker:
         cls.cache_dir = Path(folder).expanduser() if folder else None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        try:
+            found = self._found()
+        except InputError as exc:
+            # a broken configuration or pack, or one that checks nothing
+            # (issue 14 item 5): flake8's way of stopping with one message,
+            # instead of the traceback any other exception gets
+            raise MinlintFailed(f"minlint: error: {printable(str(exc))}") from None
+        for f in found:
+            yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+
+    def _found(self) -> list[Finding]:
         path = Path(self.filename)
         text = "".join(self.lines)
         config = _config(real(path.parent) if path.parent.is_dir() else real(Path.cwd()))
@@ -94,8 +118,7 @@ class MinlintChecker:
             # the file in its project, as an editor's buffer does
             options = Options(noqa="flake8", syntax=False, cache=self.use_cache, cache_dir=self.cache_dir)
             found = check_text(text, self.filename, options, config=config).findings
-        for f in found:
-            yield f.line, f.column - 1, f"{f.code} {f.message}", type(self)
+        return found
 
 
 def _warn(config: Config, path: Path) -> None:
@@ -115,14 +138,9 @@ def _on_disk(path: Path) -> str | None:
 
 @functools.cache
 def _config(folder: Path) -> Config:
-    """The configuration of a file in *folder*: found once per folder and
-    process (flake8 calls the plugin once per file)."""
-    config = find_config(folder)
-    if config.pyproject is None:
-        cwd = real(Path.cwd())
-        if folder == cwd or cwd in folder.parents:
-            return find_config(cwd)
-    return config
+    """The configuration of a file in *folder* (the CLI's, SPEC 10): found
+    once per folder and process (flake8 calls the plugin once per file)."""
+    return file_config(folder)
 
 
 def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = None) -> dict[Path, list[Finding]]:
@@ -131,10 +149,9 @@ def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = No
     policy = config.load_policy()
     key = (str(real(config.root)), policy.digest, ",".join(config.exclude))
     if key not in _RESULTS:
-        root = config.root
-        files = collect([str(root)], config)
-        # report paths relative to the project root, as `minlint check` run there does
-        files = [type(f)(f.path, _relative(f.path, root)) for f in files]
+        # the whole project, nested projects apart and excluded files marked,
+        # shown relative to its root, as `minlint check` run there shows it
+        files = project_files(config, Path("."))
         # the cache makes flake8 on one file (an editor's save) re-analyse only what changed
         options = Options(noqa="flake8", syntax=False, cache=use_cache, cache_dir=cache_dir, liveness=True)
         report = check_files(files, config, options, policy=policy)
@@ -153,10 +170,3 @@ def _project(config: Config, use_cache: bool = True, cache_dir: Path | None = No
             _WARNINGS[key] = (real(files[0].path), warnings)
         _RESULTS[key] = by_file
     return _RESULTS[key]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return real(path).relative_to(real(root)).as_posix()
-    except ValueError:
-        return path.as_posix()

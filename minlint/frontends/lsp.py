@@ -345,7 +345,7 @@ class MinlintServer(LanguageServer):
         gate: bool = True,
     ) -> None:
         from minlint.api import Options, check_files
-        from minlint.project.collect import collect, display_path
+        from minlint.project.collect import display_path, project_files
         from minlint.project.index import SourceFile
 
         try:
@@ -356,18 +356,25 @@ class MinlintServer(LanguageServer):
             return
         try:
             # a buffer in a folder that does not exist yet has no project on disk
-            files = collect([str(config.root)], config) if config.root.is_dir() else []
+            # the whole project (nested projects are theirs), excluded files marked (SPEC 8.7, 10)
+            files = project_files(config) if config.root.is_dir() else []
             known = {real(f.path) for f in files}
             for d in members:
                 assert d.path is not None
                 # A new file the editor has not saved yet is still part of the project.
                 if real(d.path) not in known and not config.is_excluded(d.path):
                     files.append(SourceFile(d.path, display_path(Path(os.path.normpath(d.path)))))
+            mine = {real(d.path) for d in members if d.path is not None}
+            checked = [f for f in files if not f.excluded and real(f.path) in mine]
             overrides = {d.path: d.text for d in members if d.path is not None}
             # in the server's own process: workers would have to start afresh beside its threads
             findings = check_files(files, config, Options(jobs=1, cache=self.use_cache, cache_dir=self.cache_dir,
                                                           liveness=gate),
-                                   overrides=overrides, policy=policy).findings
+                                   overrides=overrides, policy=policy, checked=checked).findings
+        except ConfigError as exc:  # a configuration that checks nothing (issue 14 item 5): shown like a broken one
+            for d in members:
+                self._fail(d, exc, codec, outcome)
+            return
         except Exception:  # noqa: BLE001 - logged to the client; the server keeps serving
             outcome.logs.append(f"minlint: internal error checking {config.root}:\n{traceback.format_exc()}")
             return

@@ -28,7 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["ALWAYS_EXCLUDED", "Config", "ConfigError", "find_config"]
+__all__ = ["ALWAYS_EXCLUDED", "Config", "ConfigError", "config_at", "find_config", "project_config"]
 
 # Never worth checking and often huge; flake8 and ruff skip much the same.
 ALWAYS_EXCLUDED: tuple[str, ...] = (
@@ -113,6 +113,9 @@ class Config:
     cache_dir: Path | None = None
     # Where `policy` was written (file, key), for the error when it names no pack.
     policy_source: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    # The keys a front end's flags set (select, ignore, exclude, policy): an
+    # error about them names the flag, not the file.
+    overridden: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def with_overrides(
         self,
@@ -141,7 +144,19 @@ class Config:
         if exclude is not None:
             extra = [_glob(g) for g in _split(_as_list(exclude), _COMMAND_LINE, "--exclude", "globs")]
             changes["exclude"] = tuple(dict.fromkeys((*self.exclude, *extra)))
+        if not changes:
+            return self
+        changes["overridden"] = self.overridden | {k for k in changes if k != "policy_source"}
         return replace(self, **changes)
+
+    def source_of(self, key: str) -> tuple[str, str]:
+        """(file, key) where *key* (select, ignore, exclude, per-file-ignores)
+        got its value: the flag, the pyproject.toml, or the built-in default."""
+        if key in self.overridden:
+            return _COMMAND_LINE, f"--{key}"
+        if self.pyproject is not None:
+            return str(self.pyproject), f"tool.minlint.{key}"
+        return "defaults", key
 
     def is_selected(self, code: str, path: str | None = None) -> bool:
         """flake8/ruff semantics: the longest matching prefix of select and ignore decides."""
@@ -274,6 +289,31 @@ def _read_table(pyproject: Path) -> dict[str, Any] | None:
     return table
 
 
+def _cache_dir(pyproject: Path, key: str, value: object) -> Path:
+    """A committed ``cache-dir``: a relative folder inside the project only.
+
+    The file is written by contributors, and CI runs what they commit: an
+    absolute path, ``~`` or ``..`` would let a pull request make the CI job
+    write cache files (and CACHEDIR.TAG, .gitignore) anywhere the job may
+    write. Inside the project it can only write into the contributor's own
+    tree, and every entry is authenticated by a secret that is never there
+    (minlint.run.cache), so nothing committed is trusted. ``--cache-dir`` and
+    ``MINLINT_CACHE_DIR`` are the operator's and may point anywhere."""
+    file = str(pyproject)
+    expected = "a folder inside the project, relative to this pyproject.toml, such as \".minlint_cache\""
+    if not isinstance(value, str) or not value.strip():
+        _fail(file, key, f"got {describe_value(value)}", expected)
+    text = value.strip()
+    given = PurePath(text.replace("\\", "/"))
+    if given.is_absolute() or text.startswith("~") or ".." in given.parts or re.match(r"^[A-Za-z]:", text):
+        _fail(file, key, f"{text!r} leaves the project", expected + " (use --cache-dir or $MINLINT_CACHE_DIR "
+              "for a folder elsewhere)")
+    # (a committed symlink there is refused where the cache is opened: a
+    # symlinked cache folder is never used, minlint.run.cache)
+    folder = pyproject.parent / given
+    return folder
+
+
 def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
     file = str(pyproject)
     values: dict[str, Any] = {}
@@ -299,9 +339,7 @@ def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
         elif name == "exclude":
             values[name] = tuple(_glob(g) for g in _split(value, file, key, "globs"))
         elif name == "cache-dir":
-            if not isinstance(value, str) or not value.strip():
-                _fail(file, key, f"got {describe_value(value)}", "a folder path such as \".minlint_cache\"")
-            values["cache_dir"] = pyproject.parent / Path(value.strip()).expanduser()
+            values["cache_dir"] = _cache_dir(pyproject, key, value)
         else:
             if not isinstance(value, dict):
                 _fail(file, key, f"got {describe_value(value)}",
@@ -313,16 +351,70 @@ def _parse(pyproject: Path, table: dict[str, Any]) -> Config:
     return Config(pyproject=pyproject, root=pyproject.parent, **values)
 
 
+def config_at(folder: Path) -> Config | None:
+    """The configuration of a project rooted at *folder*: its pyproject.toml
+    when that has [tool.minlint], else None (the folder belongs to the
+    project above it)."""
+    pyproject = real(folder) / "pyproject.toml"
+    try:
+        if not pyproject.is_file():
+            return None
+    except OSError:
+        return None
+    table = _read_table(pyproject)
+    return _parse(pyproject, table) if table is not None else None
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a path under a folder that cannot be listed: a file, as far as we can tell
+        return False
+
+
+def project_config(given: Path, cwd: Path | None = None) -> Config:
+    """The configuration of the project a named path belongs to (SPEC 10):
+    the nearest [tool.minlint] at or above it; without one, the folder the
+    run was started on: a folder named is its own project, a file named
+    belongs to :func:`file_config` of its folder."""
+    if _is_folder(given):
+        return find_config(given)
+    return file_config(Path(given).parent if Path(given).name else Path(given), cwd)
+
+
+def file_config(folder: Path, cwd: Path | None = None) -> Config:
+    """The configuration of a file in *folder*: the nearest [tool.minlint]
+    above it; without one, the folder minlint runs in when the file lies
+    under it (so the CLI given files, as pre-commit runs it, the flake8
+    plugin and ``minlint check .`` see one project), else the file's own
+    folder. The filesystem root and the home folder are never taken as a
+    project this way (a run there would read every file on the machine)."""
+    config = find_config(folder if str(folder) else Path("."))
+    if config.pyproject is not None:
+        return config
+    here = real(cwd if cwd is not None else Path.cwd())
+    if here != Path(here.anchor) and here != real(Path.home()) and here in config.root.parents:
+        return replace(config, root=here)
+    return config
+
+
 def find_config(start: Path) -> Config:
     """Search upward from start (a file or a folder) for the nearest pyproject.toml that has a [tool.minlint] table. Validates keys and types (unknown key → ConfigError listing the known ones). Keys: policy, select, ignore, exclude, per-file-ignores (also accept per_file_ignores). select/ignore/exclude: list of strings (also accept a comma-separated string, as flake8 users write). per-file-ignores: table glob -> list of codes."""
     begin = Path(start).expanduser()
     begin = real(begin if begin.is_absolute() else Path.cwd() / begin)
     # A path that does not exist yet is taken as a folder unless it looks like a file.
-    is_folder = begin.is_dir() or (not begin.exists() and not begin.suffix)
+    try:
+        is_folder = begin.is_dir() or (not begin.exists() and not begin.suffix)
+    except OSError:  # under a folder that cannot be listed (SPEC 10: MIN999, not a crash)
+        is_folder = False
     folder = begin if is_folder else begin.parent
     for candidate_dir in (folder, *folder.parents):
         pyproject = candidate_dir / "pyproject.toml"
-        if pyproject.is_file():
+        try:
+            exists = pyproject.is_file()
+        except OSError:
+            exists = False
+        if exists:
             table = _read_table(pyproject)
             if table is not None:
                 return _parse(pyproject, table)

@@ -41,6 +41,11 @@ _WORD = re.compile(r"\w+")
 class SourceFile:
     path: Path
     display: str  # as the user gave it, POSIX separators
+    # matched by the project's `exclude` (SPEC 8.7): not checked, no seed, and
+    # its call sites are not callers, but its definitions are read where
+    # checked code uses them (so --exclude removes findings, never changes
+    # other files' analysis)
+    excluded: bool = False
 
 
 @dataclass
@@ -155,6 +160,7 @@ class Project:
         # per module, per function (by id; the function is kept in the entry): its uses by name
         self._module_uses: dict[Path, dict[int, tuple[Function, dict[str, list[tuple[cst.CSTNode, bool]]]]]] = {}
         self._by_path = {f.path: f for f in self.files}
+        self.excluded = frozenset(f.path for f in self.files if f.excluded)
         overrides = {real(p): t for p, t in (overrides or {}).items()}
         for f in self.files:
             try:
@@ -175,7 +181,7 @@ class Project:
         out = []
         for f in self.files:
             text = self.texts.get(f.path)
-            if text is None:
+            if text is None or f.excluded:
                 continue
             if not text.isascii():  # Python reads identifiers NFKC-normalised, so does the prefilter
                 text = unicodedata.normalize("NFKC", text)
@@ -418,6 +424,8 @@ class Project:
             escapes = False
             read: list[Path] = []
             for path in self.files_with(name):
+                if path in self.excluded:
+                    continue  # SPEC 8.7: an excluded file's call sites are not callers
                 module = self.facts(self._by_path[path])
                 read.append(path)
                 if module is None:

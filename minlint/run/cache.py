@@ -81,6 +81,18 @@ def cache_home() -> Path:
     return Path(platformdirs.user_cache_dir("minlint", appauthor=False))
 
 
+def chosen_dir(flag: Path | None, configured: Path | None) -> Path | None:
+    """The folder a run keeps its cache in, None for :func:`default_dir`:
+    ``--cache-dir`` first, then ``MINLINT_CACHE_DIR``, then the committed
+    ``cache-dir`` setting. The first two are the operator's (a CI job's
+    environment); the setting is a contributor's, so it never overrides them."""
+    if flag is not None:
+        return flag
+    if os.environ.get(ENV):
+        return None
+    return configured
+
+
 def default_dir(root: Path) -> Path:
     """The cache folder of the project at *root*: outside the tree, one per root."""
     return cache_home() / "projects" / digest(str(root.resolve()))

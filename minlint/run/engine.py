@@ -9,7 +9,7 @@ server, ``fix`` and ``inventory`` call it, and it calls ``analyse`` and then
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,7 @@ def analyse(
     syntax: bool = True,
     visit: Visit | None = None,
     whole: bool = False,
+    checked: Collection[Path] | None = None,
     project: Project | None = None,
 ) -> tuple[dict[str, list[Finding]], dict[str, str]]:
     """Every finding of the project before deduplication, suppression and selection, by path;
@@ -60,6 +61,12 @@ def analyse(
     analysis is alive (``inventory``, ``fix``): every seed is then analysed
     here, none taken from the cache. *whole* reads modules whole, one tree
     each, as ``fix`` edits them.
+
+    *files* is the whole project (SPEC 10: a file is checked in its project);
+    files marked ``excluded`` are read for their definitions only (SPEC 8.7).
+    *checked* (None: every file not excluded) are the files a caller reports
+    on: only they get the syntax pass; every seed of the project is still
+    analysed, since its findings can land in any file it reads.
     """
     # *project*: an index its caller built over the same files (MIN902 reads it too)
     project = project if project is not None else Project(files, root, policy, overrides, whole=whole)
@@ -68,7 +75,8 @@ def analyse(
     cache = Cache(root, policy.digest, enabled=use_cache, directory=cache_dir)
     hashes = {f.path: digest(t) for f, t in ((f, project.texts.get(f.path)) for f in project.files) if t is not None}
     displays = {f.path: f.display for f in project.files}
-    layout = digest("\n".join(sorted(displays.values())))
+    # which files are excluded changes who calls whom (SPEC 8.7): part of the layout
+    layout = digest("\n".join(sorted(f.display + ("\0excluded" if f.excluded else "") for f in project.files)))
     findings: list[Finding] = []
 
     seeds = project.seeds()
@@ -99,9 +107,12 @@ def analyse(
     # files no analysis needed are still checked for syntax: a broken file is
     # a MIN999 finding wherever it is (Python's parser is ten times cheaper than libcst)
     seed_paths = {s.path for s in seeds}
+    wanted = set(checked) if checked is not None else None
     unchecked: list[SourceFile] = []
     for f in project.files if syntax else ():
-        if f.path in seed_paths or f.path not in project.texts:
+        if f.path in seed_paths or f.path not in project.texts or f.excluded:
+            continue
+        if wanted is not None and f.path not in wanted:
             continue
         known = cache.syntax.get(hashes[f.path], False) if cache.enabled else False
         if known is False:
