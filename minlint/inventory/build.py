@@ -40,6 +40,7 @@ from minlint.inventory.model import (
     PolicyCategory,
     PolicyGuard,
     PolicyInfo,
+    PolicyTier,
     RecordEntry,
     Step,
     Summary,
@@ -159,6 +160,7 @@ def _policy_info(policy: Policy) -> PolicyInfo:
         sorted(policy.allowed),
         [PolicyCategory(c.name, c.fides, c.name in policy.allowed) for c in policy.categories],
         [PolicyGuard(g.id, g.code, g.title) for g in policy.guards],
+        [PolicyTier(t.id, t.title, list(t.requires), list(t.allowed)) for t in policy.tiers],
     )
 
 
