@@ -690,11 +690,11 @@ table.code tr.m-sink .why, table.code tr.m-field .why { color: var(--muted); }
   table.summary th, table.summary td { padding: 2px 3px; font-size: 7.5pt; overflow-wrap: anywhere; }
   table.summary code, table.summary .chip, table.summary .nowrap { white-space: normal; overflow-wrap: anywhere;
     font-size: 7pt; }
-  table.summary .badge { white-space: normal; padding: 0 3px; font-size: 7pt; }
+  table.summary .badge { white-space: normal; overflow-wrap: normal; padding: 0 3px; font-size: 7pt; }
   td.exports { min-width: 0; }
   table.summary tr { break-inside: avoid; }
-  col.c-id { width: 4%; } col.c-where { width: 15%; } col.c-fn { width: 13%; } col.c-exports { width: 17%; }
-  col.c-status { width: 10%; }
+  col.c-id { width: 4%; } col.c-where { width: 15%; } col.c-fn { width: 12%; } col.c-exports { width: 16%; }
+  col.c-status { width: 12%; }
   table.summary th { overflow-wrap: normal; hyphens: manual; }
   .details table { table-layout: fixed; }
   .details td, .details th { overflow-wrap: anywhere; font-size: 8.5pt; }
@@ -800,11 +800,6 @@ def _chips(d: DisclosureEntry, tiers: dict[str, PolicyTier] | None = None) -> st
     return "".join(out) or '<span class="note">nothing</span>'
 
 
-def _breakable(path: str) -> str:
-    """A path that may wrap after each ``/`` (on paper, where columns are narrow)."""
-    return "/<wbr>".join(_e(part) for part in path.split("/"))
-
-
 def _where(where: str, view: View, text: str | None = None) -> str:
     """``path:line`` as a link to the file."""
     return f'<a href="{_e(view.link(where))}"><code>{_e(text if text is not None else where)}</code></a>'
@@ -907,7 +902,7 @@ def _filters(order: list[DisclosureEntry]) -> list[str]:
 
 def _print_columns(checks: int) -> str:
     # on paper the check columns share what the fixed ones leave (col.c-* in CSS)
-    width = (100 - 4 - 15 - 13 - 17 - 10) / max(checks, 1)
+    width = (100 - 4 - 15 - 12 - 16 - 12) / max(checks, 1)
     return f"@media print {{ col.c-check {{ width: {width:.2f}%; }} }}\n"
 
 
@@ -975,7 +970,7 @@ def render_html(inv: Inventory, view: View | None = None) -> str:
         for d in order:
             cells = [
                 f'<a href="#{_e(d.id)}">{_e(d.id)}</a>',
-                f'<a href="{_e(view.link(f"{d.path}:{d.line}"))}"><code class="nowrap">{_breakable(d.path)}:{d.line}</code></a>'
+                f'<a href="{_e(view.link(f"{d.path}:{d.line}"))}"><code class="nowrap">{_e(d.path)}:{d.line}</code></a>'
                 f"<br>{_e(_sink_short(d))}",
                 f"<code>{_e(d.function)}</code>" + (
                     "" if d.entry_points == [d.function] else '<br><span class="note">\u2190</span> '
