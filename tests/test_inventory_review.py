@@ -284,3 +284,57 @@ def test_markdown_excerpt(project: Path) -> None:
     assert block is not None
     assert re.search(r"^\u2717 7 \u2502     disclose\(\{\"ip\": user.ip, \"email\": user.email\}\)    \u2190 .*email: "
                      r"not allowed", block.group(1), re.MULTILINE), block.group(1)
+
+
+WHOLE = '''\
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class Base:
+    id: int
+
+
+@dataclass
+class User(Base):
+    username: str
+    last_ip: str
+    messages: list[str]
+
+
+def known(request, user: User):
+    verify_court_order(request.order)
+    check_jurisdiction(request.country)
+    require_terror_suspect(request)
+    record_disclosure(request)
+    disclose(asdict(user))
+
+
+def unknown(request, user):
+    verify_court_order(request.order)
+    check_jurisdiction(request.country)
+    require_terror_suspect(request)
+    record_disclosure(request)
+    disclose(asdict(user))
+'''
+
+
+def test_a_whole_record_lists_the_fields_of_its_class(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(WHOLE, encoding="utf-8")
+    out = {}
+    for fmt in ("json", "md", "html"):
+        done = run(tmp_path, "inventory", ".", "--no-cache", "--format", fmt, "-o", f"r.{fmt}")
+        assert done.returncode == 0, done.stderr
+        out[fmt] = (tmp_path / f"r.{fmt}").read_text(encoding="utf-8")
+    data = json.loads(out["json"])
+    exports = {d["function"]: d["exports"] for d in data["disclosures"]}
+    # base classes first, as asdict() returns them; an unannotated record stays unknown
+    assert exports["known"] == [{"kind": "whole", "code": "MIN102", "what": "asdict(user)", "where": "app.py:21",
+                                 "via": "", "record": "User", "record_fields": ["id", "username", "last_ip",
+                                                                               "messages"]}]
+    assert "record" not in exports["unknown"][0] and "record_fields" not in exports["unknown"][0]
+    assert "User holds: `id`, `username`, `last_ip`, `messages`" in out["md"]
+    assert ('User holds: </span><code>id</code>, <code>username</code>, <code>last_ip</code>, '
+            '<code>messages</code>') in out["html"]
+    assert out["html"].count(" holds: </span>") == 1
