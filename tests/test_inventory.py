@@ -404,7 +404,7 @@ def test_html_is_well_formed_and_self_contained(reports: dict[str, dict[str, Pat
 def test_html_renders_in_a_real_browser(reports: dict[str, dict[str, Path]], project: str, tmp_path: Path) -> None:
     browser = require(chromium(), "chromium")
     shot = tmp_path / "shot.png"
-    screenshot(browser, reports[project]["html"], shot, tmp_path / "profile")
+    screenshot(browser, reports[project]["html"], shot, tmp_path / "profile", hide_scrollbars=True)
     assert shot.stat().st_size > 10_000, "a blank page"
     assert png_size(shot) == (1400, 2000)
     if project == "defaults" and os.environ.get("MINLINT_UPDATE_SCREENSHOT") == "1":

@@ -300,6 +300,12 @@ def _fields_md(d: DisclosureEntry) -> str:
     return ", ".join(parts) or "\u2014"
 
 
+def _shown_codes(d: DisclosureEntry) -> list[str]:
+    """The codes a path's status cell names: a `# noqa` without a reason
+    (MIN901) makes it a problem, so it is named too."""
+    return [*d.codes, *(["MIN901"] if any(not s.reason for s in d.suppressed) else [])]
+
+
 # A reviewer reads the problems first, then the exceptions, then the rest;
 # IDs keep the inventory's order (path, line), so D3 is D3 in every format.
 _REVIEW_RANK = {"problems": 0, "suppressed": 1, "ok": 2}
@@ -365,7 +371,7 @@ def render_markdown(inv: Inventory, view: View | None = None) -> str:
                 _fields_md(d),
                 *[_badge_md(g.status) for g in d.guards],
                 _badge_md(d.transparency.status),
-                _badge_md(d.status) + (f" {', '.join(d.codes)}" if d.codes else "")
+                _badge_md(d.status) + (f" {', '.join(_shown_codes(d))}" if _shown_codes(d) else "")
                 + ("" if d.reachable else " (unreachable)"),
             ]
             out.append("| " + " | ".join(cells) + " |")
@@ -978,7 +984,8 @@ def render_html(inv: Inventory, view: View | None = None) -> str:
                 _chips(d, tiers),
                 *[_badge(g.status) for g in d.guards],
                 _badge(d.transparency.status),
-                _badge(d.status) + (f'<br><span class="note">{_e(", ".join(d.codes))}</span>' if d.codes else "")
+                _badge(d.status) + (f'<br><span class="note">{_e(", ".join(_shown_codes(d)))}</span>'
+                                     if _shown_codes(d) else "")
                 + ('<br><span class="note">unreachable</span>' if not d.reachable else ""),
             ]
             classes = ["", "", "", ' class="exports"'] + [""] * (len(cells) - 4)
