@@ -144,38 +144,74 @@ def test_printing_keeps_every_column(pages: dict[str, tuple[Path, dict[str, Any]
     for head in heads:
         assert re.sub(r"\s+", "", head) in flat or all(w in layout for w in head.split()), head
 
-    # where every word lies: the table's pages (its header repeats on each) hold
-    # no word beyond the paper's right edge, and each row's last cell -- its
-    # status -- is printed in the status column, inside the page
+    # where every word lies. The paths table's columns are where the print
+    # stylesheet puts them (fixed widths of the page's width between its
+    # margins): on every page of the table (its header repeats) each header
+    # is spelled inside its own column, no word crosses into the next column
+    # or off the paper, and each row's status is in the last column.
     bbox = subprocess.run([reader, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     parsed = _Words()
     parsed.feed(bbox)
+    columns = _columns(page.read_text(encoding="utf-8"))
+    assert len(columns) == len(heads) + 1  # edges
     want = {d["id"]: d["status"] for d in data["disclosures"]}
     seen: dict[str, str] = {}
+    tables = 0
     for width, words in parsed.pages:
-        id_head = [w for w in words if w[0] == "ID"]
+        assert all(w[3] <= width + 0.5 for w in words), [w for w in words if w[3] > width + 0.5][:5]
+        margin = _margin(page.read_text(encoding="utf-8"))
+        edges = [margin + f * (width - 2 * margin) for f in columns]
+        id_head = [w for w in words if w[0] == "ID" and w[1] < edges[1]]
         if not id_head:
             continue  # a page of the per-path sections
+        tables += 1
         top = id_head[0][2]
-        status_head = [w for w in words if w[0] == "status" and abs(w[2] - top) < 2]
-        assert status_head, f"the table's header has no status column on the {size} page"
-        right = status_head[0][1] - 3
-        # the rows: IDs in the ID column (a section's heading is indented by its frame)
         rows = sorted((w for w in words if re.fullmatch(r"D\d+", w[0]) and abs(w[1] - id_head[0][1]) < 3
                        and w[2] > top and w[0] in want), key=lambda w: w[2])
         assert rows, "a page with the table's header and no row"
-        # the header row: every word of every column header (they break at spaces and hyphens only)
-        band = {p for w in words if top - 1 <= w[2] < rows[0][2] - 1 for p in re.split(r"-", w[0]) if p}
-        for head in heads:
-            assert {p for p in re.split(r"[\s-]+", head) if p} <= band, (head, sorted(band))
-        assert all(w[3] <= width + 0.5 for w in words), [w for w in words if w[3] > width + 0.5][:5]
+        band = [w for w in words if top - 1 <= w[2] < rows[0][2] - 1]
+        for i, head in enumerate(heads):
+            lo, hi = edges[i], edges[i + 1]
+            inside = sorted((w for w in band if lo <= (w[1] + w[3]) / 2 < hi), key=lambda w: (round(w[2]), w[1]))
+            assert "".join(w[0] for w in inside).replace("-", "") == re.sub(r"[\s-]+", "", head), (head, inside)
+            assert all(lo - 0.5 <= w[1] and w[3] <= hi + 0.5 for w in inside), (head, inside, lo, hi)
         for i, row in enumerate(rows):
-            bottom = rows[i + 1][2] if i + 1 < len(rows) else row[2] + 60
-            cell = [w for w in words if w[1] >= right and row[2] - 2 <= w[2] < bottom - 1 and w[0] in STATUSES]
+            if i + 1 < len(rows):
+                bottom = rows[i + 1][2]
+            else:  # the table's last row on the page: its lines follow each other closely, what comes next does not
+                bottom = row[2]
+                while more := [w[2] for w in words if bottom < w[2] <= bottom + 14]:
+                    bottom = max(more)
+                bottom += 2
+            body = [w for w in words if row[2] - 2 <= w[2] < bottom - 1]
+            # no word of the row runs over a column edge
+            for w in body:
+                assert not any(w[1] + 0.5 < e < w[3] - 0.5 for e in edges[1:-1]), (row[0], w)
+            cell = [w for w in body if w[1] >= edges[-2] and w[0] in STATUSES]
             assert cell, f"{row[0]}: no status in the status column on the {size} page"
-            assert all(w[3] <= width for w in cell)
+            assert all(w[3] <= edges[-1] + 0.5 for w in cell)
             seen.setdefault(row[0], cell[0][0])
+    assert tables, "the paths table is on no page"
     assert seen == want, {k: (seen.get(k), v) for k, v in want.items() if seen.get(k) != v}
+
+
+def _columns(text: str) -> list[float]:
+    """The paths table's column edges as fractions of its width, from the
+    page's print stylesheet and its <colgroup>."""
+    group = re.search(r'<table class="summary"><colgroup>(.*?)</colgroup>', text)
+    assert group is not None
+    widths = dict(re.findall(r"col\.(c-[\w-]+) \{ width: ([\d.]+)%; \}", text))
+    edges = [0.0]
+    for name in re.findall(r'<col class="([\w-]+)">', group.group(1)):
+        edges.append(edges[-1] + float(widths[name]) / 100)
+    assert abs(edges[-1] - 1) < 0.001, edges
+    return edges
+
+
+def _margin(text: str) -> float:
+    found = re.search(r"@page \{ margin: [\d.]+mm ([\d.]+)mm; \}", text)
+    assert found is not None
+    return float(found.group(1)) * 72 / 25.4  # points
 
 
 def test_filters_run_under_the_csp_and_only_hide(pages: dict[str, tuple[Path, dict[str, Any]]],

@@ -701,8 +701,8 @@ table.code tr.m-sink .why, table.code tr.m-field .why { color: var(--muted); }
   table.summary tr { break-inside: avoid; }
   col.c-id { width: 4%; } col.c-where { width: 15%; } col.c-fn { width: 12%; } col.c-exports { width: 16%; }
   col.c-status { width: 12%; }
-  table.summary th { overflow-wrap: normal; hyphens: manual; }
-  .details table { table-layout: fixed; }
+  /* a header word wider than its column (many instrument checks) breaks, rather than run into the next */
+  table.summary th { overflow-wrap: break-word; }
   .details td, .details th { overflow-wrap: anywhere; font-size: 8.5pt; }
   table.code td.src { white-space: pre-wrap; overflow-wrap: anywhere; }
   table.code td { font-size: 8pt; }
