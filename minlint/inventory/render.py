@@ -703,7 +703,7 @@ table.code tr.m-sink .why, table.code tr.m-field .why { color: var(--muted); }
   col.c-status { width: 12%; }
   /* a header word wider than its column (many instrument checks) breaks, rather than run into the next */
   table.summary th { overflow-wrap: break-word; }
-  .details td, .details th { overflow-wrap: anywhere; font-size: 8.5pt; }
+  .details td, .details th { overflow-wrap: break-word; font-size: 8.5pt; }
   table.code td.src { white-space: pre-wrap; overflow-wrap: anywhere; }
   table.code td { font-size: 8pt; }
   section.path { break-inside: auto; }
