@@ -8,6 +8,7 @@ hand with medians, says anything about speed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,7 @@ def test_self_test_prints_every_target(tmp_path: Path) -> None:
     assert verdicts <= {"PASS", "FAIL"}, data["targets"]
     assert not [k for k, m in data["measurements"].items() if m["error"]]
     assert "OUTPUT DIFFERS" not in proc.stdout
+    # issue 15: the hostile phase prints a growth row per input (its verdicts are not read here)
+    hostile = proc.stdout.split("hostile input", 1)[1].split("Trees", 1)[0]
+    for name in ("acronym", "noqa", "wide-dict", "helper-chain", "flat-list", "wide-call"):
+        assert re.search(rf"^\s*{name}\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+", hostile, re.M), hostile
