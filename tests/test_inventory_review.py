@@ -104,10 +104,14 @@ def test_excerpt_marks_the_offending_lines_and_escapes_the_code(html_report: str
     assert 'class="m-problem"' not in fine
 
 
-def test_links_are_relative_to_the_report(html_report: str) -> None:
+def test_links_are_relative_to_the_report(project: Path, html_report: str) -> None:
     # the report is in reports/, the file in app/: the link climbs out of reports/
     assert 'href="../app/views.py#L7"' in html_report
     assert '<a href="../app/views.py#L22"><code class="nowrap">app/views.py:22</code></a>' in html_report
+    done = run(project, "inventory", "app", "--no-cache", "--format", "md", "-o", "reports/inv.md")
+    assert done.returncode == 0, done.stderr
+    md = (project / "reports" / "inv.md").read_text(encoding="utf-8")
+    assert "| [`app/views.py:22`](<../app/views.py#L22>) disclose() |" in md
 
 
 def test_link_template(project: Path, tmp_path: Path) -> None:
@@ -131,6 +135,7 @@ def test_link_template(project: Path, tmp_path: Path) -> None:
     assert f"commit <code>{commit}</code> &#183;" in text  # a clean work tree: no "uncommitted changes"
     md = run(checkout / "svc", "inventory", "--no-cache", "--link-template", template)
     assert md.returncode == 0 and f"Made from commit `{commit}`" in md.stdout
+    assert f"(<https://git.example.org/org/repo/blob/{commit}/svc/app/views.py#L7>)" in md.stdout
 
 
 @pytest.mark.parametrize(("template", "words"), [

@@ -315,6 +315,12 @@ def _review_order(inv: Inventory) -> list[DisclosureEntry]:
     return sorted(inv.disclosures, key=lambda d: _REVIEW_RANK.get(d.status, 3))
 
 
+def _md_href(url: str) -> str:
+    """A link destination in Markdown, also inside a table: in angle brackets
+    (spaces and parentheses stay literal), with what would end it escaped."""
+    return "<" + url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20") + ">"
+
+
 def _provenance_md(made: Provenance | None) -> list[str]:
     if made is None:
         return []
@@ -365,7 +371,7 @@ def render_markdown(inv: Inventory, view: View | None = None) -> str:
         for d in _review_order(inv):
             cells = [
                 f"[{d.id}](#{d.id.lower()})",
-                f"{_code(f'{d.path}:{d.line}')} {_md(_sink_short(d))}",
+                f"[{_code(f'{d.path}:{d.line}')}]({_md_href(view.link(f'{d.path}:{d.line}'))}) {_md(_sink_short(d))}",
                 _code(d.function),
                 ", ".join(_code(e) for e in d.entry_points) or "\u2014",
                 _fields_md(d),
@@ -410,7 +416,8 @@ def _disclosure_md(d: DisclosureEntry, view: View, tiers: dict[str, PolicyTier])
         "",
         f"### {d.id} \u00b7 {_md(d.sink)} \u00b7 {_badge_md(d.status)}",
         "",
-        f"{_code(f'{d.path}:{d.line}:{d.column}', False)} in {_code(d.function, False)} "
+        f"[{_code(f'{d.path}:{d.line}:{d.column}', False)}]({_md_href(view.link(f'{d.path}:{d.line}'))}) in "
+        f"{_code(d.function, False)} "
         f"({_code(d.module, False)})" + (", a disclosure function (an entry point itself)"
                                           if d.disclosure_function else ""),
         "",
