@@ -343,3 +343,15 @@ def test_a_whole_record_lists_the_fields_of_its_class(tmp_path: Path) -> None:
     assert ('User holds: </span><code>id</code>, <code>username</code>, <code>last_ip</code>, '
             '<code>messages</code>') in out["html"]
     assert out["html"].count(" holds: </span>") == 1
+
+
+def test_excerpt_shows_bidirectional_overrides_escaped(tmp_path: Path) -> None:
+    # Trojan Source: an override in a comment would reorder the line the reviewer reads
+    (tmp_path / "pyproject.toml").write_text("[tool.minlint]\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text('def f(user):\n    disclose({"ip": user.ip})  # \u202eok\u202c\n',
+                                     encoding="utf-8")
+    done = run(tmp_path, "inventory", ".", "--no-cache", "--format", "html", "-o", "r.html")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "&#8238;" not in text and "\u202e" not in text
+    assert "# \\u202eok\\u202c" in text and "control characters shown escaped" in text

@@ -21,6 +21,7 @@ from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from minlint.core.errors import UsageError
+from minlint.core.escape import printable
 from minlint.inventory.model import DisclosureEntry
 
 # ---------------------------------------------------------------------------
@@ -134,17 +135,13 @@ class Links:
         if self.template is None:
             rel = Path(os.path.relpath(absolute, self.report_dir)).as_posix()
             return quote(rel, safe="/") + (f"#L{line}" if line else "")
-        base = self.repo.root
-        try:
-            rel_path = absolute.relative_to(Path(os.path.realpath(base))) if base else None
-        except ValueError:
-            rel_path = None
-        if rel_path is None and base is not None:
-            try:
-                rel_path = Path(os.path.realpath(absolute)).relative_to(Path(os.path.realpath(base)))
-            except ValueError:
-                rel_path = None
-        shown = rel_path.as_posix() if rel_path is not None else Path(path).as_posix()
+        shown = Path(path).as_posix()  # outside the repository: as the report shows it
+        if self.repo.root is not None:
+            root = Path(os.path.realpath(self.repo.root))
+            for candidate in (absolute, Path(os.path.realpath(absolute))):  # a checkout reached through a symlink
+                if candidate.is_relative_to(root):
+                    shown = candidate.relative_to(root).as_posix()
+                    break
         return self.template.format(commit=self.repo.commit or "", path=quote(shown, safe="/"), line=line or 1)
 
 
@@ -283,11 +280,15 @@ def excerpts(d: DisclosureEntry, read: Reader) -> list[Excerpt]:
                 if budget <= 0:
                     truncated = True
                     break
-                text = lines[n - 1].expandtabs(4).rstrip()
+                raw = lines[n - 1].expandtabs(4).rstrip()
+                # a bidirectional override would reorder what the reviewer reads (CVE-2021-42574)
+                text = printable(raw)
                 if len(text) > MAX_WIDTH:
                     text = text[:MAX_WIDTH - 1] + "\u2026"
                 mark, notes = marks.get((path, n), ("", []))
-                shown.append(ExcerptLine(n, text, mark, list(notes)))
+                if text != raw and printable(raw) != raw:
+                    notes = [*notes, "control characters shown escaped"]
+                shown.append(ExcerptLine(n, text, mark, notes))
                 budget -= 1
         out.append(Excerpt(path, shown, truncated=truncated))
     return out
