@@ -159,6 +159,9 @@ def test_bad_link_templates_are_usage_errors(project: Path, template: str, words
 def test_commit_placeholder_outside_git_is_a_usage_error(project: Path) -> None:
     with pytest.raises(UsageError, match="not in a git repository"):
         Links("https://h/{commit}/{path}", repo=Repository(None, None, False))
+    # a literal brace pair is not the placeholder: no repository needed
+    assert Links("https://h/{{commit}}/{path}#L{line}", repo=Repository(None, None, False)).href(
+        "a b.py", 3) == "https://h/{commit}/a%20b.py#L3"
     # the module's folder is not under git here when it is a temporary folder
     if subprocess.run(["git", "-C", str(project), "rev-parse"], capture_output=True, check=False).returncode != 0:
         done = run(project, "inventory", "app", "--no-cache", "--link-template", "https://h/{commit}/{path}")

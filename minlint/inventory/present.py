@@ -90,9 +90,10 @@ PLACEHOLDERS = ("commit", "path", "line")
 _SCHEMES = ("http", "https", "file")
 
 
-def check_template(template: str) -> None:
+def check_template(template: str) -> set[str]:
     """A ``--link-template``: only {commit}, {path} and {line}, {path} at
-    least, a web or file address. UsageError otherwise (exit 2)."""
+    least, a web or file address. UsageError otherwise (exit 2). The
+    placeholders it uses."""
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
@@ -113,6 +114,7 @@ def check_template(template: str) -> None:
     if scheme and scheme not in _SCHEMES:
         raise UsageError(f"--link-template {template!r}: expected an http, https or file address, "
                          f"or a relative one, not {scheme}:")
+    return set(names)
 
 
 class Links:
@@ -124,16 +126,17 @@ class Links:
         self.template = template
         self.report_dir = Path(os.path.abspath(report_dir or Path.cwd()))
         self.repo = repo or Repository(None, None, False)
-        if template is not None:
-            check_template(template)
-            if "{commit}" in template and self.repo.commit is None:
-                raise UsageError(f"--link-template {template!r} uses {{commit}}, but the checked files are not "
-                                 "in a git repository with a commit")
+        if template is not None and "commit" in check_template(template) and self.repo.commit is None:
+            raise UsageError(f"--link-template {template!r} uses {{commit}}, but the checked files are not "
+                             "in a git repository with a commit")
 
     def href(self, path: str, line: int | None = None) -> str:
         absolute = Path(os.path.abspath(path))
         if self.template is None:
-            rel = Path(os.path.relpath(absolute, self.report_dir)).as_posix()
+            try:
+                rel = Path(os.path.relpath(absolute, self.report_dir)).as_posix()
+            except ValueError:  # another drive (Windows): no relative way there
+                return absolute.as_uri() + (f"#L{line}" if line else "")
             return quote(rel, safe="/") + (f"#L{line}" if line else "")
         shown = Path(path).as_posix()  # outside the repository: as the report shows it
         if self.repo.root is not None:
