@@ -9,20 +9,25 @@ self-contained file that renders" is a claim only a browser can confirm.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from jsonschema import Draft202012Validator
+
+from tests.browser import chromium, png_size, require, screenshot
 
 REPO = Path(__file__).resolve().parent.parent
 ACCEPTANCE = REPO / "tests" / "fixtures" / "acceptance"
@@ -365,11 +370,24 @@ def test_html_is_well_formed_and_self_contained(reports: dict[str, dict[str, Pat
     assert not parser.errors, parser.errors[:5]
     assert parser.stack == [], parser.stack
     assert len(parser.ids) == len(set(parser.ids)), "duplicate ids (SVG markers must be unique too)"
-    # nothing to fetch: no scripts, no external stylesheets, fonts or images
-    assert "script" not in parser.tags and "<script" not in text.lower()
+    # nothing to fetch: one inline script (the filters), no script files, no
+    # external stylesheets, fonts or images; the CSP admits only that script
+    assert parser.tags.get("script") == 1 and text.lower().count("<script") == 1
+    assert not re.search(r"<script[^>]*\bsrc", text, re.IGNORECASE)
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text)
+    assert policy is not None
+    csp = html.unescape(policy.group(1))
+    script = re.search(r"<script>(.*?)</script>", text, re.DOTALL)
+    assert script is not None
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode("utf-8")).digest()).decode("ascii")
+    assert "default-src 'none'" in csp and f"script-src 'sha256-{digest}'" in csp, csp
     assert "link" not in parser.tags and "@import" not in text
     assert not re.search(r"url\((?!#)", text), "url() other than a same-document reference"
-    assert all(f.startswith("#") for f in parser.fetches), [f for f in parser.fetches if not f.startswith("#")]
+    # same-document references, or relative links to the checked files (never fetched, only followed)
+    fetched = [f for f in parser.fetches if not f.startswith("#")]
+    folder = reports[project]["html"].parent
+    assert fetched and all(not re.match(r"^[a-z][a-z0-9+.-]*:", f) and (folder / unquote(f.split("#")[0])).is_file()
+                           for f in fetched), fetched[:5]
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.IGNORECASE)
     assert text.isascii()  # non-ASCII is written as character references
     # a diagram per path, a row per path in the summary table
@@ -382,52 +400,11 @@ def test_html_is_well_formed_and_self_contained(reports: dict[str, dict[str, Pat
         assert f"{word}</span>" in text
 
 
-def _find_chromium() -> str | None:
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def chromium() -> str | None:
-    """The system's Chromium; on a clean Debian machine where the tests run as
-    root (CI), install it from Debian's packages first, so that the README's
-    test command works as it is."""
-    found = _find_chromium()
-    if found is None and hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=900)
-        found = _find_chromium()
-    return found
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    width, height = struct.unpack(">II", head[16:24])
-    return width, height
-
-
-def screenshot(browser: str, page: Path, shot: Path, profile: Path, size: str = "1400,2000") -> None:
-    # no network at all: the page must render from the file alone
-    result = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         f"--screenshot={shot}", f"--window-size={size}", page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180, check=False,
-    )
-    assert shot.is_file(), f"no screenshot (exit {result.returncode}): {result.stderr[-2000:]}"
-
-
 @pytest.mark.parametrize("project", sorted(EXPECTED))
 def test_html_renders_in_a_real_browser(reports: dict[str, dict[str, Path]], project: str, tmp_path: Path) -> None:
-    browser = chromium()
-    if browser is None:
-        if os.environ.get("MINLINT_NO_BROWSER") == "1":
-            pytest.skip("MINLINT_NO_BROWSER=1: no headless browser check of the HTML report")
-        pytest.fail("Chromium is needed to check the HTML report (apt-get install -y chromium); "
-                    "set MINLINT_NO_BROWSER=1 to skip this check knowingly")
+    browser = require(chromium(), "chromium")
     shot = tmp_path / "shot.png"
-    screenshot(browser, reports[project]["html"], shot, tmp_path / "profile")
+    screenshot(browser, reports[project]["html"], shot, tmp_path / "profile", hide_scrollbars=True)
     assert shot.stat().st_size > 10_000, "a blank page"
     assert png_size(shot) == (1400, 2000)
     if project == "defaults" and os.environ.get("MINLINT_UPDATE_SCREENSHOT") == "1":
@@ -470,9 +447,15 @@ def test_labels_are_escaped_in_every_format(tmp_path: Path) -> None:
     assert mermaid is not None
     block = mermaid.group(1)
     assert "<img" not in block and "#60;img src=x onerror=alert(1)#62;#quot;|#35;#96;*" in block
+    # the code excerpt shows the source as it is, in a fenced block longer
+    # than any run of backticks in it (rendered literally)
+    excerpt = re.search(r"^(`{3,})text\n(.*?)^\1$", md, re.DOTALL | re.MULTILINE)
+    assert excerpt is not None and "<img src=x" in excerpt.group(2)
+    assert len(excerpt.group(1)) > max(len(run) for run in re.findall(r"`+", excerpt.group(2)))
     # elsewhere in the Markdown the name is only ever inside a code span
     # (rendered literally), with the pipe escaped for the table it is in
     prose = re.sub(r"^```mermaid\n.*?^```$", "", md, flags=re.DOTALL | re.MULTILINE)
+    prose = re.sub(r"^(`{3,})text\n.*?^\1$", "", prose, flags=re.DOTALL | re.MULTILINE)
     assert "<img" not in re.sub(r"(`+).+?\1", "", prose)
     assert r"\|#" in prose
 

@@ -741,6 +741,25 @@ def _record_fields(analysis: Analysis, cls: ClassFacts, fn: Function, depth: int
     return out
 
 
+def whole_record(analysis: Analysis, policy: Policy, item: Export) -> tuple[str, list[str]] | None:
+    """The class of a whole record a disclosure exports (MIN102) and the
+    fields it holds, when the class is known in the checked code: found as
+    the fix finds it, so the inventory lists what the fix would name."""
+    planner = _Planner(_Run(analysis, [], [], set(), set()), policy)
+    fn = planner.function_of(item)
+    if fn is None:
+        return None
+    _, record = _whole_form(item.node)
+    if record is not None:
+        cls = planner.record_class(fn, record, item.node)
+    else:  # a record passed itself: a constructor call, or a method whose return annotation names it
+        cls = planner._constructed(item.node, fn) if isinstance(item.node, cst.Call) else None
+    if cls is None:
+        return None
+    names = _record_fields(analysis, cls, fn)
+    return None if names is None else (cls.name, names)
+
+
 def _required(analysis: Analysis, cls: ClassFacts, name: str) -> bool:
     """Whether constructing *cls* without keyword *name* fails."""
     init = cls.methods.get("__init__")

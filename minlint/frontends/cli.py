@@ -87,6 +87,10 @@ def parser() -> argparse.ArgumentParser:
     inventory.add_argument("--format", default="md", choices=("md", "html", "json"),
                            help="markdown, one self-contained HTML page, or JSON (default: md)")
     inventory.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    inventory.add_argument("--link-template", metavar="URL",
+                           help="link path:line to this address, with {commit}, {path} (from the repository root) "
+                                "and {line}, e.g. https://github.com/org/repo/blob/{commit}/{path}#L{line} "
+                                "(default: links relative to the report's folder)")
 
     discover = sub.add_parser("discover", help="list candidate disclosure paths a pack should name, and draft one")
     _project_options(discover)
@@ -287,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             p.print_help(sys.stderr)
             return 2
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # what a report says it was made by
         return _main(p, args)
     except KeyboardInterrupt:
         # argv None: this is the `minlint` command (console script or -m), not

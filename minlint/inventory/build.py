@@ -27,6 +27,7 @@ from minlint.api import Options, check_paths
 from minlint.checks import EXPORT_CODES, WEAK_CODES, Raw
 from minlint.core.findings import Finding
 from minlint.facts.module import Function
+from minlint.fix.edits import whole_record
 from minlint.inventory.model import (
     SCHEMA_VERSION,
     Chain,
@@ -40,6 +41,7 @@ from minlint.inventory.model import (
     PolicyCategory,
     PolicyGuard,
     PolicyInfo,
+    PolicyTier,
     RecordEntry,
     Step,
     Summary,
@@ -101,8 +103,11 @@ class _Collector:
                     sorted(list(p) for p in e.instruments.through[i])
                     if e.instruments is not None and x.status == "disallowed" else None))
             else:
-                others.setdefault((item.kind, item.name, where, via),
-                                  OtherExport(item.kind, EXPORT_CODES[item.kind], item.name, where, via))
+                key = (item.kind, item.name, where, via)
+                if key not in others:
+                    known = whole_record(analysis, self.policy, item) if item.kind == "whole" else None
+                    others[key] = OtherExport(item.kind, EXPORT_CODES[item.kind], item.name, where, via,
+                                              *(known or (None, None)))
         guards = [self._guard(analysis, e, r) for r in e.requirements if r.kind == "guard"]
         record = e.requirement("record")
         assert record is not None
@@ -159,6 +164,7 @@ def _policy_info(policy: Policy) -> PolicyInfo:
         sorted(policy.allowed),
         [PolicyCategory(c.name, c.fides, c.name in policy.allowed) for c in policy.categories],
         [PolicyGuard(g.id, g.code, g.title) for g in policy.guards],
+        [PolicyTier(t.id, t.title, list(t.requires), list(t.allowed)) for t in policy.tiers],
     )
 
 

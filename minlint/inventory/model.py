@@ -54,6 +54,10 @@ class OtherExport:
     what: str
     where: str
     via: str
+    # a whole record whose class is known in the checked code: the fields it
+    # holds (what "every field" means here); None when the class is not known
+    record: str | None = None
+    record_fields: list[str] | None = None
 
 
 @dataclass
@@ -173,11 +177,22 @@ class PolicyCategory:
 
 
 @dataclass
+class PolicyTier:
+    """A legal instrument (SPEC 9): the checks it requires, the categories it opens."""
+
+    id: str
+    title: str
+    requires: list[str]
+    allowed: list[str]
+
+
+@dataclass
 class PolicyInfo:
     name: str
     allowed: list[str]
     categories: list[PolicyCategory]
     guards: list[PolicyGuard]
+    tiers: list[PolicyTier] = field(default_factory=list)
 
 
 @dataclass
@@ -200,10 +215,17 @@ class Inventory:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
+        # untiered packs and unknown record classes: the output stays as it was
+        if not out["policy"].get("tiers"):
+            out["policy"].pop("tiers", None)
         for d in out.get("disclosures", ()):
             for f in d.get("fields", ()):
                 if f.get("instruments") is None:
-                    f.pop("instruments", None)  # untiered packs: the output stays as it was
+                    f.pop("instruments", None)
+            for o in d.get("exports", ()):
+                if o.get("record_fields") is None:
+                    o.pop("record", None)
+                    o.pop("record_fields", None)
         return out
 
 

@@ -5,8 +5,11 @@ or one self-contained HTML file with inline SVG diagrams; and the
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import html
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Callable
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from minlint.analysis.disclosures import CHAIN_CAP, DEPTH_CAP
 from minlint.core.files import check_output, write_output
 from minlint.inventory.build import build
-from minlint.inventory.model import CheckSite, DisclosureEntry, ExportedField, GuardCount, Inventory, Step
+from minlint.inventory.model import CheckSite, DisclosureEntry, ExportedField, GuardCount, Inventory, PolicyTier, Step
+from minlint.inventory.present import Provenance, View, check_template, excerpts, make_view
 from minlint.project.collect import collect
 from minlint.project.config import Config
 
@@ -23,6 +27,7 @@ from minlint.project.config import Config
 # Diagrams: one model, drawn as Mermaid (Markdown) or as inline SVG (HTML)
 
 DASH = "\u2014"
+MIDDOT = " \u00b7 "
 UNREACHABLE = ("no path from the function's entry reaches this disclosure (a call before it never "
                "returns), so its checks hold vacuously; the fields it would export are still listed.")
 STATUS_MARK = {"holds": "\u2713", "weak": "!", "missing": "\u2717", "ok": "\u2713", "problems": "\u2717",
@@ -295,6 +300,12 @@ def _fields_md(d: DisclosureEntry) -> str:
     return ", ".join(parts) or "\u2014"
 
 
+def _shown_codes(d: DisclosureEntry) -> list[str]:
+    """The codes a path's status cell names: a `# noqa` without a reason
+    (MIN901) makes it a problem, so it is named too."""
+    return [*d.codes, *(["MIN901"] if any(not s.reason for s in d.suppressed) else [])]
+
+
 # A reviewer reads the problems first, then the exceptions, then the rest;
 # IDs keep the inventory's order (path, line), so D3 is D3 in every format.
 _REVIEW_RANK = {"problems": 0, "suppressed": 1, "ok": 2}
@@ -304,8 +315,24 @@ def _review_order(inv: Inventory) -> list[DisclosureEntry]:
     return sorted(inv.disclosures, key=lambda d: _REVIEW_RANK.get(d.status, 3))
 
 
-def render_markdown(inv: Inventory) -> str:
+def _md_href(url: str) -> str:
+    """A link destination in Markdown, also inside a table: in angle brackets
+    (spaces and parentheses stay literal), with what would end it escaped."""
+    return "<" + url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20") + ">"
+
+
+def _provenance_md(made: Provenance | None) -> list[str]:
+    if made is None:
+        return []
+    commit = (f"commit {_code(made.commit, False)}" + (" **with uncommitted changes**" if made.dirty else "")
+              if made.commit else "not a git checkout: no commit")
+    return [f"Made from {commit} \u00b7 {_md(made.date)} \u00b7 {_code(made.command, False)}", ""]
+
+
+def render_markdown(inv: Inventory, view: View | None = None) -> str:
+    view = view or View()
     s = inv.summary
+    tiers = {t.id: t for t in inv.policy.tiers}
     out: list[str] = [
         "# Disclosure inventory",
         "",
@@ -313,6 +340,7 @@ def render_markdown(inv: Inventory) -> str:
         f"{s.disclosures} disclosure path{'s' if s.disclosures != 1 else ''} in {s.files} "
         f"file{'s' if s.files != 1 else ''} \u00b7 {s.entry_points} entry point{'s' if s.entry_points != 1 else ''}"),
         "",
+        *_provenance_md(view.provenance),
         (f"**{s.ok} ok**, **{s.problems} with problems**, **{s.suppressed} suppressed** (each problem "
         f"suppressed by a `# noqa` comment) \u00b7 exported fields: {s.allowed_fields} allowed, {s.context_fields} context, "
         f"{s.disallowed_fields} not allowed \u00b7 {s.whole_records} whole record"
@@ -343,29 +371,53 @@ def render_markdown(inv: Inventory) -> str:
         for d in _review_order(inv):
             cells = [
                 f"[{d.id}](#{d.id.lower()})",
-                f"{_code(f'{d.path}:{d.line}')} {_md(_sink_short(d))}",
+                f"[{_code(f'{d.path}:{d.line}')}]({_md_href(view.link(f'{d.path}:{d.line}'))}) {_md(_sink_short(d))}",
                 _code(d.function),
                 ", ".join(_code(e) for e in d.entry_points) or "\u2014",
                 _fields_md(d),
                 *[_badge_md(g.status) for g in d.guards],
                 _badge_md(d.transparency.status),
-                _badge_md(d.status) + (f" {', '.join(d.codes)}" if d.codes else "")
+                _badge_md(d.status) + (f" {', '.join(_shown_codes(d))}" if _shown_codes(d) else "")
                 + ("" if d.reachable else " (unreachable)"),
             ]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     for d in _review_order(inv):
-        out += _disclosure_md(d)
+        out += _disclosure_md(d, view, tiers)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _disclosure_md(d: DisclosureEntry) -> list[str]:
+def _excerpt_md(d: DisclosureEntry, view: View) -> list[str]:
+    out: list[str] = []
+    for ex in excerpts(d, view.reader()):
+        out += [f"{_code(ex.path, False)}" + (f": {_md(ex.missing)}" if ex.missing else ""), ""]
+        if ex.missing:
+            continue
+        width = max(len(str(line.number)) for line in ex.lines if line is not None)
+        body: list[str] = []
+        for line in ex.lines:
+            if line is None:
+                body.append("  " + "\u22ee".rjust(width) + " \u2502")
+                continue
+            mark = _GUTTER[line.mark] or " "
+            why = f"    \u2190 {'; '.join(line.notes)}" if line.notes else ""
+            body.append(f"{mark} {str(line.number).rjust(width)} \u2502 {line.text}{why}")
+        if ex.truncated:
+            body.append("  (more marked lines are not shown)")
+        longest = max((len(run) for text in body for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * max(3, longest + 1)
+        out += [fence + "text", *body, fence, ""]
+    return out
+
+
+def _disclosure_md(d: DisclosureEntry, view: View, tiers: dict[str, PolicyTier]) -> list[str]:
     out = [
         f'<a id="{d.id.lower()}"></a>',
         "",
         f"### {d.id} \u00b7 {_md(d.sink)} \u00b7 {_badge_md(d.status)}",
         "",
-        f"{_code(f'{d.path}:{d.line}:{d.column}', False)} in {_code(d.function, False)} "
+        f"[{_code(f'{d.path}:{d.line}:{d.column}', False)}]({_md_href(view.link(f'{d.path}:{d.line}'))}) in "
+        f"{_code(d.function, False)} "
         f"({_code(d.module, False)})" + (", a disclosure function (an entry point itself)"
                                           if d.disclosure_function else ""),
         "",
@@ -391,17 +443,26 @@ def _disclosure_md(d: DisclosureEntry) -> list[str]:
     if d.chains_truncated:
         out.append(f"\n_Only the first {CHAIN_CAP} call chains are listed._")
     out.append("")
+    out += ["**Code** (\u2717 offending line, \u25b6 the disclosure, \u2713 an allowed field):", ""]
+    out += _excerpt_md(d, view)
     out += ["**Exported**:", ""]
     if d.fields or d.exports:
-        out += ["| field | category | fideslang | status | where | via |", "|---|---|---|---|---|---|"]
+        tiered = bool(tiers)
+        out += ["| field | category | fideslang | status | " + ("instrument (per path) | " if tiered else "")
+                + "where | via |", "|---|---|---|---|" + ("---|" if tiered else "") + "---|---|"]
         for f in d.fields:
+            instrument = (("<br>".join(_md(w) for w in _instrument_words(f, tiers)) or DASH) + " | " if tiered else "")
             out.append(
                 f"| {_code(f.name)} | {_md(f.category or DASH)} | {_code(f.fides) if f.fides else DASH} "
-                f"| {_badge_md(_field_status(f))} | {_code(f.where)} | {_md(f.via) or DASH} |")
+                f"| {_badge_md(_field_status(f))} | {instrument}{_code(f.where)} | {_md(f.via) or DASH} |")
         for o in d.exports:
             kind = "whole record" if o.kind == "whole" else "dynamic"
-            out.append(f"| {_md(o.what)} | {kind} | \u2014 | \u2717 {o.code} | {_code(o.where)} "
-                       f"| {_md(o.via) or DASH} |")
+            what = _md(o.what)
+            if o.record_fields is not None:
+                what += (f"<br>{_md(o.record or 'the record')} holds: "
+                         + (", ".join(_code(n) for n in o.record_fields) or "no fields"))
+            out.append(f"| {what} | {kind} | \u2014 | \u2717 {o.code} | " + ("\u2014 | " if tiered else "")
+                       + f"{_code(o.where)} | {_md(o.via) or DASH} |")
     else:
         out.append("Nothing but constants.")
     out += ["", "**Checks**:", "", "| check | code | status | where / why |", "|---|---|---|---|"]
@@ -561,17 +622,21 @@ def render_svg(d: DisclosureEntry) -> str:
 CSS = """
 :root { --ink:#1f2937; --muted:#5b6578; --line:#d5dae3; --bg:#ffffff; --soft:#f6f8fb; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; padding: 24px 32px 48px; color: var(--ink); background: var(--bg);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", sans-serif; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 10px; }
 h3 { font-size: 16px; margin: 0 0 6px; display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
 code, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
-.meta { color: var(--muted); margin: 0 0 16px; }
+.meta { color: var(--muted); margin: 0 0 6px; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 8px; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 120px; background: var(--soft); }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 120px; background: var(--soft);
+  color: inherit; }
+a.card:hover { text-decoration: none; border-color: #0b57d0; }
 .card b { display: block; font-size: 22px; }
 .card span { color: var(--muted); font-size: 12px; }
+.card.alert b { color: #a40e26; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
 th, td { border: 1px solid var(--line); padding: 4px 7px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; font-size: 13px; }
@@ -609,11 +674,102 @@ ol.chains { margin: 0 0 8px; padding-left: 22px; }
 .legend { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; color: var(--muted); font-size: 12.5px; }
 a { color: #0b57d0; text-decoration: none; }
 a:hover { text-decoration: underline; }
-@media print { section.path { break-inside: avoid; } }
+form.filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 6px 0 8px; padding: 8px 10px;
+  border: 1px solid var(--line); border-radius: 8px; background: var(--soft); font-size: 13px; }
+form.filters input[type=search] { width: 16em; }
+.excerpt { border: 1px solid var(--line); border-radius: 6px; margin: 4px 0 10px; overflow-x: auto; }
+.excerpt-head { background: var(--soft); border-bottom: 1px solid var(--line); padding: 2px 8px; font-size: 12.5px; }
+table.code { margin: 0; width: 100%; border: 0; }
+table.code td { border: 0; padding: 0 6px; font: 12.5px/1.5 "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+table.code td.ln { text-align: right; color: var(--muted); width: 1%; white-space: nowrap; user-select: none; }
+table.code td.ln a { color: inherit; }
+table.code td.gut { width: 1%; white-space: nowrap; font-weight: 700; }
+table.code td.src { white-space: pre; }
+table.code tr.m-problem td { background: #fde7e9; }
+table.code tr.m-problem td.gut { color: #a40e26; }
+table.code tr.m-sink td { background: #efe9fb; }
+table.code tr.m-field td { background: #f1f8f3; }
+table.code tr.gap td { color: var(--muted); background: var(--soft); }
+table.code .why { color: #5c0a10; font-family: system-ui, "DejaVu Sans", sans-serif; font-size: 12px; white-space: normal; }
+table.code tr.m-sink .why, table.code tr.m-field .why { color: var(--muted); }
+@media print {
+  @page { margin: 12mm 10mm; }
+  body { padding: 0; font-size: 10pt; }
+  form.filters, .noprint { display: none !important; }
+  .table-wrap, .diagram-wrap, .excerpt { overflow: visible; }
+  a { color: inherit; }
+  /* the paths table fits the page: fixed columns, long names wrap anywhere */
+  table.summary { table-layout: fixed; width: 100%; }
+  table.summary th, table.summary td { padding: 2px 3px; font-size: 7.5pt; overflow-wrap: anywhere; }
+  table.summary code, table.summary .chip, table.summary .nowrap { white-space: normal; overflow-wrap: anywhere;
+    font-size: 7pt; }
+  table.summary .badge { white-space: normal; overflow-wrap: normal; padding: 0 3px; font-size: 7pt; }
+  td.exports { min-width: 0; }
+  table.summary tr { break-inside: avoid; }
+  col.c-id { width: 4%; } col.c-where { width: 15%; } col.c-fn { width: 12%; } col.c-exports { width: 16%; }
+  col.c-status { width: 12%; }
+  /* a header word wider than its column (many instrument checks) breaks, rather than run into the next */
+  table.summary th { overflow-wrap: break-word; }
+  .details td, .details th { overflow-wrap: break-word; font-size: 8.5pt; }
+  table.code td.src { white-space: pre-wrap; overflow-wrap: anywhere; }
+  table.code td { font-size: 8pt; }
+  section.path { break-inside: auto; }
+  h2, h3, h4 { break-after: avoid; }
+}
 """
+
+# Filters the rows with scripts on; every row is there with scripts off. The
+# script only reads the page (data-* attributes and text), so nothing from
+# the checked code is ever part of it, and the page's CSP admits it by hash.
+SCRIPT = """(function () {
+  var form = document.getElementById("filters");
+  if (!form) { return; }
+  var status = document.getElementById("f-status"), kind = document.getElementById("f-kind"),
+      path = document.getElementById("f-path"), query = document.getElementById("f-q"),
+      count = document.getElementById("f-count");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-id]"));
+  function apply() {
+    var st = status.value, k = kind.value, p = path.value.toLowerCase(), q = query.value.toLowerCase(), shown = 0;
+    rows.forEach(function (row) {
+      var section = document.getElementById(row.getAttribute("data-id"));
+      var tags = " " + row.getAttribute("data-tags") + " ";
+      var text = (row.textContent + " " + (section ? section.textContent : "")).toLowerCase();
+      var on = (!st || tags.indexOf(" status:" + st + " ") >= 0) && (!k || tags.indexOf(" " + k + " ") >= 0) &&
+               (!p || row.getAttribute("data-path").toLowerCase().indexOf(p) >= 0) && (!q || text.indexOf(q) >= 0);
+      row.hidden = !on;
+      if (section) { section.hidden = !on; }
+      if (on) { shown += 1; }
+    });
+    count.textContent = shown + " of " + rows.length + " paths shown";
+  }
+  [status, kind, path, query].forEach(function (el) {
+    el.addEventListener("input", apply);
+    el.addEventListener("change", apply);
+  });
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); });
+  Array.prototype.forEach.call(document.querySelectorAll("a[data-status]"), function (card) {
+    card.addEventListener("click", function () {
+      status.value = card.getAttribute("data-status");
+      kind.value = card.getAttribute("data-kind");
+      path.value = "";
+      query.value = "";
+      apply();
+    });
+  });
+  form.hidden = false;
+  apply();
+})();"""
 
 _MARK_WORD = {"holds": "holds", "weak": "weak", "missing": "missing", "ok": "ok", "problems": "problems",
               "suppressed": "suppressed"}
+_GUTTER = {"problem": "\u2717", "sink": "\u25b6", "field": "\u2713", "": ""}
+
+
+def _csp() -> str:
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+    # nothing is fetched, nothing is sent: only this page's own style and script run
+    return (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+            "img-src data:; form-action 'none'; base-uri 'none'")
 
 
 def _badge(status: str, extra: str = "") -> str:
@@ -621,12 +777,35 @@ def _badge(status: str, extra: str = "") -> str:
     return f'<span class="badge {_e(status)}">{_e(mark)} {_e(_MARK_WORD.get(status, status))}{_e(extra)}</span>'
 
 
-def _chips(d: DisclosureEntry) -> str:
+def _instrument_words(f: ExportedField, tiers: dict[str, PolicyTier]) -> list[str]:
+    """Per class of paths through the field's origin: the instrument it was
+    exported under, or why there was none (issue 18)."""
+    if f.context or not tiers:
+        return []
+    if f.allowed:
+        return ["allowed without an instrument"]
+    if f.instruments is None:
+        return []
+    opening = [t.id for t in tiers.values() if f.category is not None and f.category in t.allowed]
+    needs = f"needs {' or '.join(opening)}" if opening else "no instrument of the policy opens it"
+    out: list[str] = []
+    for holding in f.instruments:
+        under = [t for t in holding if t in tiers and f.category is not None and f.category in tiers[t].allowed]
+        if under:
+            out.append(f"under {' or '.join(under)}")
+        elif holding:
+            out.append(f"not under {', '.join(holding)}: {needs}")
+        else:
+            out.append(f"no instrument holds (MIN200); {needs}")
+    return out
+
+
+def _chips(d: DisclosureEntry, tiers: dict[str, PolicyTier] | None = None) -> str:
     out: list[str] = []
     for f in d.fields:
         status = _field_status(f)
         tone = "context" if f.context else "allowed" if f.allowed else "violation"
-        tip = f"{f.category or 'no category'}; {status}; {f.where}"
+        tip = "; ".join([f.category or "no category", status, f.where, *_instrument_words(f, tiers or {})])
         out.append(f'<span class="chip {tone}" title="{_e(tip)}">{_e(f.name)} {_e(STATUS_MARK[status])}</span>')
     for o in d.exports:
         label = "whole record" if o.kind == "whole" else "dynamic"
@@ -634,18 +813,21 @@ def _chips(d: DisclosureEntry) -> str:
     return "".join(out) or '<span class="note">nothing</span>'
 
 
+def _where(where: str, view: View, text: str | None = None) -> str:
+    """``path:line`` as a link to the file."""
+    return f'<a href="{_e(view.link(where))}"><code>{_e(text if text is not None else where)}</code></a>'
+
+
 def _sites_html(status: str, checks: list[CheckSite], through: bool, why: str, via: str,
-                d: DisclosureEntry, missing: str = NO_CHECK) -> str:
+                d: DisclosureEntry, view: View, missing: str = NO_CHECK) -> str:
     parts = []
     for s in checks:
-        text = f"<code>{_e(s.text)}</code> at <code>{_e(s.where)}</code>"
+        text = f"<code>{_e(s.text)}</code> at {_where(s.where, view)}"
         if s.function != d.function:
             text += f" in <code>{_e(s.function)}</code>"
         if s.note:
             text += f' <span class="note">({_e(s.note)})</span>'
         parts.append(text)
-    if not d.reachable and not parts:
-        parts.append("vacuously: the disclosure is unreachable")
     if not d.reachable and not parts:
         parts.append('<span class="note">vacuously: the disclosure is unreachable</span>')
     if status == "missing":
@@ -655,34 +837,113 @@ def _sites_html(status: str, checks: list[CheckSite], through: bool, why: str, v
     return "<br>".join(parts) or "\u2014"
 
 
-def render_html(inv: Inventory) -> str:
+def _tags(d: DisclosureEntry) -> list[str]:
+    """What the filters match a path by."""
+    tags = [f"status:{d.status}", *(f"code:{c}" for c in d.codes), *(f"code:{s.code}" for s in d.suppressed)]
+    if any(not s.reason for s in d.suppressed):
+        tags.append("code:MIN901")
+    if any(not f.allowed and not f.context for f in d.fields):
+        tags.append("has:disallowed")
+    if d.exports:
+        tags.append("has:other")
+    if d.transparency.status == "missing":
+        tags.append("record:missing")
+    return list(dict.fromkeys(tags))
+
+
+_KINDS = (("has:disallowed", "fields not allowed"), ("has:other", "whole / dynamic exports"),
+          ("record:missing", "not recorded"))
+
+
+def _provenance_html(made: Provenance | None) -> list[str]:
+    if made is None:
+        return []
+    parts = []
+    if made.commit:
+        parts.append(f"commit <code>{_e(made.commit)}</code>"
+                     + (" <b>with uncommitted changes</b>" if made.dirty else ""))
+    else:
+        parts.append("not a git checkout: no commit")
+    parts.append(f"made <time>{_e(made.date)}</time>")
+    parts.append(f"by <code>{_e(made.command)}</code>")
+    return [f'<p class="meta provenance">{MIDDOT.join(parts)}</p>']
+
+
+def _cards(inv: Inventory, order: list[DisclosureEntry]) -> list[str]:
+    s = inv.summary
+    tags = {d.id: set(_tags(d)) for d in order}
+
+    def first(status: str, kind: str) -> str:
+        for d in order:
+            if (not status or f"status:{status}" in tags[d.id]) and (not kind or kind in tags[d.id]):
+                return f"#row-{d.id}"
+        return "#paths"
+
+    cards = [
+        (s.disclosures, "disclosure paths", "", ""), (s.entry_points, "entry points", "", ""),
+        (s.ok, "ok", "ok", ""), (s.problems, "with problems", "problems", ""),
+        (s.suppressed, "suppressed", "suppressed", ""), (s.disallowed_fields, "fields not allowed", "", "has:disallowed"),
+        (s.whole_records + s.dynamic_exports, "whole / dynamic exports", "", "has:other"),
+        (s.transparency["missing"], "not recorded", "", "record:missing"),
+    ]
+    out = ['<section class="cards" aria-label="Summary">']
+    for n, label, status, kind in cards:
+        alert = " alert" if n and (status == "problems" or kind) else ""
+        # with scripts off the card leads to its first row; with them, it also filters the table
+        out.append(f'<a class="card{alert}" href="{first(status, kind) if (status or kind) else "#paths"}" '
+                   f'data-status="{_e(status)}" data-kind="{_e(kind)}"><b>{n}</b><span>{_e(label)}</span></a>')
+    out.append("</section>")
+    return out
+
+
+def _filters(order: list[DisclosureEntry]) -> list[str]:
+    codes = sorted({t[5:] for d in order for t in _tags(d) if t.startswith("code:")})
+    kinds = "".join(f'<option value="{_e(v)}">{_e(w)}</option>' for v, w in _KINDS)
+    kinds += "".join(f'<option value="code:{_e(c)}">{_e(c)}</option>' for c in codes)
+    statuses = "".join(f'<option value="{s}">{s}</option>' for s in ("problems", "suppressed", "ok"))
+    return [
+        # hidden until the script runs: with scripts off there is nothing to filter with, and every row shows
+        '<form id="filters" class="filters" hidden role="search" aria-label="Filter the paths">',
+        f'<label>status <select id="f-status"><option value="">any</option>{statuses}</select></label>',
+        f'<label>code <select id="f-kind"><option value="">any</option>{kinds}</select></label>',
+        '<label>path <input id="f-path" type="text" placeholder="part of a path"></label>',
+        '<label>search <input id="f-q" type="search" placeholder="field, function, check\u2026"></label>',
+        '<span id="f-count" class="note" aria-live="polite"></span>',
+        "</form>",
+    ]
+
+
+def _print_columns(checks: int) -> str:
+    # on paper the check columns share what the fixed ones leave (col.c-* in CSS)
+    width = (100 - 4 - 15 - 12 - 16 - 12) / max(checks, 1)
+    return f"@media print {{ col.c-check {{ width: {width:.2f}%; }} }}\n"
+
+
+def render_html(inv: Inventory, view: View | None = None) -> str:
+    view = view or View()
     s = inv.summary
     guards = inv.policy.guards
+    order = _review_order(inv)
+    tiers = {t.id: t for t in inv.policy.tiers}
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(_csp())}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Disclosure inventory \u2014 {_e(inv.policy.name)}</title>",
-        f"<style>{CSS}</style>",
+        f"<style>{CSS}{_print_columns(len(guards) + 1)}</style>",
         "</head>",
         "<body>",
         "<header>",
         "<h1>Disclosure inventory</h1>",
         (f'<p class="meta">minlint {_e(inv.version)} \u00b7 policy <code>{_e(inv.policy.name)}</code> \u00b7 '
         f"paths checked: {', '.join(f'<code>{_e(p)}</code>' for p in inv.paths)} \u00b7 {s.files} files</p>"),
+        *_provenance_html(view.provenance),
         "</header>",
-        '<section class="cards" aria-label="Summary">',
+        *_cards(inv, order),
     ]
-    cards = [
-        (s.disclosures, "disclosure paths"), (s.entry_points, "entry points"), (s.ok, "ok"),
-        (s.problems, "with problems"), (s.suppressed, "suppressed"), (s.disallowed_fields, "fields not allowed"),
-        (s.whole_records + s.dynamic_exports, "whole / dynamic exports"),
-        (s.transparency["missing"], "not recorded"),
-    ]
-    out += [f'<div class="card"><b>{n}</b><span>{_e(label)}</span></div>' for n, label in cards]
-    out.append("</section>")
     out.append('<div class="legend">Legend: ' + "".join(
         _badge(x) for x in ("holds", "weak", "missing")) + " checks \u00b7 " + "".join(
         f'<span class="chip {t}">{_e(w)}</span>' for t, w in (
@@ -697,61 +958,103 @@ def render_html(inv: Inventory) -> str:
     out.append(f"<tr><td>transparency record</td><td>MIN301</td><td class=\"num\">{s.transparency['holds']}</td>"
                f"<td class=\"num\">\u2014</td><td class=\"num\">{s.transparency['missing']}</td></tr>")
     out.append("</tbody></table>")
+    if tiers:
+        out += ["<h2>Legal instruments</h2>", '<table class="narrow"><thead><tr><th>instrument</th><th>title</th>'
+                "<th>requires</th><th>opens</th></tr></thead><tbody>"]
+        out += [f"<tr><td><code>{_e(t.id)}</code></td><td>{_e(t.title)}</td><td>{_e(', '.join(t.requires))}</td>"
+                f"<td>{_e(', '.join(t.allowed))}</td></tr>" for t in tiers.values()]
+        out.append("</tbody></table>")
     if inv.unreadable:
         out.append("<h2>Files that could not be read</h2><ul>")
-        out += [f"<li><code>{_e(u.path)}:{u.line}</code> {_e(u.reason)}</li>" for u in inv.unreadable]
+        out += [f"<li>{_where(f'{u.path}:{u.line}', view)} {_e(u.reason)}</li>" for u in inv.unreadable]
         out.append("</ul>")
 
-    out.append("<h2>All disclosure paths</h2>")
+    out.append('<h2 id="paths">All disclosure paths</h2>')
     if not inv.disclosures:
         out.append('<p class="note">No disclosure paths found.</p>')
     else:
+        out += _filters(order)
         heads = ["ID", "disclosure", "function \u2190 entry points", "exports",
                  *[g.title for g in guards], "record", "status"]
-        out.append('<div class="table-wrap"><table class="summary"><thead><tr>'
+        cols = ["c-id", "c-where", "c-fn", "c-exports", *["c-check"] * len(guards), "c-check", "c-status"]
+        out.append('<div class="table-wrap"><table class="summary"><colgroup>'
+                   + "".join(f'<col class="{c}">' for c in cols) + "</colgroup><thead><tr>"
                    + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
-        for d in _review_order(inv):
+        for d in order:
             cells = [
                 f'<a href="#{_e(d.id)}">{_e(d.id)}</a>',
-                f'<code class="nowrap">{_e(d.path)}:{d.line}</code><br>{_e(_sink_short(d))}',
+                f'<a href="{_e(view.link(f"{d.path}:{d.line}"))}"><code class="nowrap">{_e(d.path)}:{d.line}</code></a>'
+                f"<br>{_e(_sink_short(d))}",
                 f"<code>{_e(d.function)}</code>" + (
                     "" if d.entry_points == [d.function] else '<br><span class="note">\u2190</span> '
                     + ", ".join(f"<code>{_e(e)}</code>" for e in d.entry_points)),
-                _chips(d),
+                _chips(d, tiers),
                 *[_badge(g.status) for g in d.guards],
                 _badge(d.transparency.status),
-                _badge(d.status) + (f'<br><span class="note">{_e(", ".join(d.codes))}</span>' if d.codes else "")
+                _badge(d.status) + (f'<br><span class="note">{_e(", ".join(_shown_codes(d)))}</span>'
+                                     if _shown_codes(d) else "")
                 + ('<br><span class="note">unreachable</span>' if not d.reachable else ""),
             ]
             classes = ["", "", "", ' class="exports"'] + [""] * (len(cells) - 4)
-            out.append("<tr>" + "".join(f"<td{k}>{c}</td>" for k, c in zip(classes, cells, strict=False)) + "</tr>")
+            out.append(f'<tr id="row-{_e(d.id)}" data-id="{_e(d.id)}" data-path="{_e(d.path)}" '
+                       f'data-tags="{_e(" ".join(_tags(d)))}">'
+                       + "".join(f"<td{k}>{c}</td>" for k, c in zip(classes, cells, strict=False)) + "</tr>")
         out.append("</tbody></table></div>")
 
-    for d in _review_order(inv):
-        out += _disclosure_html(d)
+    for d in order:
+        out += _disclosure_html(d, view, tiers)
     out += [('<footer class="note">Generated by minlint inventory. Statuses are computed statically from the code; '
-            "<code># noqa</code> suppressions are shown, not hidden.</footer>"), "</body>", "</html>"]
+            "<code># noqa</code> suppressions are shown, not hidden. Code excerpts are read from the checked files "
+            "when the report was made.</footer>")]
+    if inv.disclosures:
+        out.append(f"<script>{SCRIPT}</script>")
+    out += ["</body>", "</html>"]
     # ASCII with character references: the file reads the same whatever
     # encoding a viewer or a mail gateway assumes
     return "\n".join(out).encode("ascii", "xmlcharrefreplace").decode("ascii") + "\n"
 
 
-def _disclosure_html(d: DisclosureEntry) -> list[str]:
+def _excerpt_html(d: DisclosureEntry, view: View) -> list[str]:
+    out: list[str] = []
+    for ex in excerpts(d, view.reader()):
+        head = f'<div class="excerpt-head">{_where(ex.path, view)}</div>'
+        if ex.missing:
+            out.append(f'<div class="excerpt">{head}<p class="note">{_e(ex.missing)}</p></div>')
+            continue
+        rows: list[str] = []
+        for line in ex.lines:
+            if line is None:
+                rows.append('<tr class="gap"><td class="ln">\u22ee</td><td class="gut"></td><td class="src"></td></tr>')
+                continue
+            why = (f' <span class="why">\u2190 {_e("; ".join(line.notes))}</span>' if line.notes else "")
+            rows.append(f'<tr class="m-{line.mark or "none"}"><td class="ln"><a href="{_e(view.link(f"{ex.path}:{line.number}"))}">'
+                        f'{line.number}</a></td><td class="gut">{_e(_GUTTER[line.mark])}</td>'
+                        f'<td class="src">{_e(line.text)}{why}</td></tr>')
+        if ex.truncated:
+            rows.append('<tr class="gap"><td class="ln"></td><td class="gut"></td>'
+                        '<td class="src">more marked lines are not shown</td></tr>')
+        out.append(f'<div class="excerpt">{head}<table class="code"><tbody>{"".join(rows)}</tbody></table></div>')
+    return out
+
+
+def _disclosure_html(d: DisclosureEntry, view: View, tiers: dict[str, PolicyTier]) -> list[str]:
     out = [
         f'<section class="path st-{_e(d.status)}" id="{_e(d.id)}">',
         f"<h3><span>{_e(d.id)}</span> <span>{_e(d.sink)}</span> {_badge(d.status)}"
         + (f' <span class="note">{_e(", ".join(d.codes))}</span>' if d.codes else "") + "</h3>",
-        f'<p class="where"><code>{_e(d.path)}:{d.line}:{d.column}</code> in <code>{_e(d.function)}</code> '
-        f"(<code>{_e(d.module)}</code>)"
+        f'<p class="where">{_where(f"{d.path}:{d.line}", view, f"{d.path}:{d.line}:{d.column}")} in '
+        f"<code>{_e(d.function)}</code> (<code>{_e(d.module)}</code>)"
         + (" \u00b7 a disclosure function: an entry point itself" if d.disclosure_function else "") + "</p>",
     ]
     if not d.reachable:
         out.append(f'<p class="note"><b>Unreachable:</b> {_e(UNREACHABLE)}</p>')
     for sup in d.suppressed:
         reason = _e(sup.reason) if sup.reason else "<b>no reason given</b> (MIN901)"
-        out.append(f'<p class="note">Suppressed {_e(sup.code)} at <code>{_e(sup.where)}</code>: {reason}</p>')
+        out.append(f'<p class="note">Suppressed {_e(sup.code)} at {_where(sup.where, view)}: {reason}</p>')
     out.append(f'<div class="diagram-wrap">{render_svg(d)}</div>')
     out.append('<div class="details"><div>')
+    out.append("<h4>Code</h4>")
+    out += _excerpt_html(d, view)
     out.append("<h4>Call chains (entry point first)</h4><ol class=\"chains\">")
     notes = {"disclosure-function": "disclosure function", "no-callers": "no callers in the checked code",
              "module": "module-level code", "cycle": "the calls loop", "depth-limit": f"cut after {DEPTH_CAP} calls"}
@@ -766,31 +1069,39 @@ def _disclosure_html(d: DisclosureEntry) -> list[str]:
     out.append("<h4>Checks</h4><table><thead><tr><th>check</th><th>code</th><th>status</th>"
                "<th>where / why</th></tr></thead><tbody>")
     for g in d.guards:
-        weak = "".join(f"<br>{_e(w.code)} at <code>{_e(w.where)}</code>: {_e(w.detail)}" for w in g.weak)
+        weak = "".join(f"<br>{_e(w.code)} at {_where(w.where, view)}: {_e(w.detail)}" for w in g.weak)
         out.append(f"<tr><td>{_e(g.title)}</td><td>{_e(g.code)}</td><td>{_badge(g.status)}</td>"
-                   f"<td>{_sites_html(g.status, g.checks, g.through_callers, g.why, g.via, d)}{weak}</td></tr>")
+                   f"<td>{_sites_html(g.status, g.checks, g.through_callers, g.why, g.via, d, view)}{weak}</td></tr>")
     r = d.transparency
     out.append(f"<tr><td>transparency record</td><td>MIN301</td><td>{_badge(r.status)}</td>"
-               f"<td>{_sites_html(r.status, r.checks, r.through_callers, r.why, r.via, d, NOT_RECORDED)}</td></tr>")
+               f"<td>{_sites_html(r.status, r.checks, r.through_callers, r.why, r.via, d, view, NOT_RECORDED)}</td></tr>")
     out.append("</tbody></table></div><div>")
     out.append("<h4>Exported</h4>")
     if d.fields or d.exports:
+        tiered = bool(tiers)
         out.append("<table><thead><tr><th>field</th><th>category</th><th>fideslang</th><th>status</th>"
-                   "<th>where</th></tr></thead><tbody>")
+                   + ("<th>instrument (per path)</th>" if tiered else "") + "<th>where</th></tr></thead><tbody>")
         for f in d.fields:
             status = _field_status(f)
             tone = "context" if f.context else "allowed" if f.allowed else "violation"
             via = f'<br><span class="note">{_e(f.via)}</span>' if f.via else ""
+            instrument = ("<td>" + ("<br>".join(_e(w) for w in _instrument_words(f, tiers)) or DASH) + "</td>"
+                          if tiered else "")
             out.append(f"<tr><td><code>{_e(f.name)}</code></td><td>{_e(f.category or DASH)}</td>"
                        f"<td>{'<code>' + _e(f.fides) + '</code>' if f.fides else DASH}</td>"
                        f'<td><span class="badge {tone}">{_e(STATUS_MARK[status])} {_e(status)}</span></td>'
-                       f"<td><code>{_e(f.where)}</code>{via}</td></tr>")
+                       f"{instrument}<td>{_where(f.where, view)}{via}</td></tr>")
         for o in d.exports:
             kind = "whole record" if o.kind == "whole" else "dynamic"
             via = f'<br><span class="note">{_e(o.via)}</span>' if o.via else ""
-            out.append(f"<tr><td>{_e(o.what)}</td><td>{kind}</td><td>{DASH}</td>"
+            what = _e(o.what)
+            if o.record_fields is not None:
+                what += (f'<br><span class="note">{_e(o.record or "the record")} holds: </span>'
+                         + (", ".join(f"<code>{_e(n)}</code>" for n in o.record_fields) or "no fields"))
+            out.append(f"<tr><td>{what}</td><td>{kind}</td><td>{DASH}</td>"
                        f'<td><span class="badge violation">\u2717 {_e(o.code)}</span></td>'
-                       f"<td><code>{_e(o.where)}</code>{via}</td></tr>")
+                       + ("<td>\u2014</td>" if tiered else "")
+                       + f"<td>{_where(o.where, view)}{via}</td></tr>")
         out.append("</tbody></table>")
     else:
         out.append('<p class="note">Nothing but constants.</p>')
@@ -807,25 +1118,30 @@ def render_json(inv: Inventory) -> str:
     return json.dumps(inv.to_json(), indent=2, ensure_ascii=True) + "\n"
 
 
-RENDERERS: dict[str, Callable[[Inventory], str]] = {
-    "json": render_json,
+RENDERERS: dict[str, Callable[[Inventory, View], str]] = {
+    "json": lambda inv, view: render_json(inv),
     "md": render_markdown,
     "html": render_html,
 }
 
 
-def render(inv: Inventory, fmt: str) -> str:
-    return RENDERERS[fmt](inv)
+def render(inv: Inventory, fmt: str, view: View | None = None) -> str:
+    return RENDERERS[fmt](inv, view or View())
 
 
 def command(args: argparse.Namespace, config: Config) -> int:
     """``minlint inventory``: always exit 0; the inventory is a report, not a gate."""
     output = getattr(args, "output", None)
+    template = getattr(args, "link_template", None)
+    if template is not None:
+        check_template(template)  # a usage error before any work
     if output:
         check_output(output, (f.path for f in collect(args.paths, config)))
+    view = make_view(args.paths, getattr(args, "argv", None) or ["inventory", *args.paths], output=output,
+                     template=template)
     policy = config.load_policy()
     inv = build(args.paths, config, policy)
-    text = render(inv, getattr(args, "format", None) or "md")
+    text = render(inv, getattr(args, "format", None) or "md", view)
     if output:
         write_output(output, text)
     else:
